@@ -1,0 +1,169 @@
+"""Latency/resource budgets: load and validate a budget YAML, and check a report against it.
+
+When the report was made for another part than the budget's, the resource percentages are
+recomputed from the report's absolute counts against the budget part's totals (devices.py), and
+a note says so: the counts do not depend on the part, the percentages do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import yaml
+
+from salt_hls.errors import ConfigError
+from salt_hls.synth import devices
+from salt_hls.synth.readers import HLS_RESOURCES
+from salt_hls.synth.report import STAGES, SynthReport
+
+BUDGET_SCHEMA_VERSION = 1
+_REQUIRED = ("part", "clock_ns", "ii_max_cycles", "latency_max_ns", "resource_max_pct")
+_RESOURCES_FROM = ("auto", *STAGES)
+_STAGE_LABEL = {"hls_estimate": "HLS estimate", "post_synthesis": "post-synthesis"}
+
+
+@dataclass
+class Budget:
+    part: str
+    clock_ns: float
+    ii_max_cycles: int
+    latency_max_ns: float
+    resource_max_pct: dict
+    resources_from: str = "auto"
+    name: str = "budget"
+    schema_version: int = BUDGET_SCHEMA_VERSION
+    source: str | None = None
+
+
+@dataclass
+class Row:
+    figure: str
+    value: float | None
+    limit: float
+    unit: str
+    ok: bool
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class CheckResult:
+    budget: str
+    part: str  # the part the percentages refer to: the budget's
+    rows: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+
+    @property
+    def fits(self) -> bool:
+        return all(row.ok for row in self.rows)
+
+    def to_dict(self) -> dict:
+        return {
+            "fits": self.fits,
+            "budget": self.budget,
+            "part": self.part,
+            "rows": [r.to_dict() for r in self.rows],
+            "notes": list(self.notes),
+        }
+
+
+def _number(source: str, key: str, value, integer: bool = False, positive: bool = True):
+    # bool is an int in Python, but "clock_ns: yes" is a mistake, not 1 ns
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (integer and not isinstance(value, int)):
+        raise ConfigError(f"{source}: budget key {key!r} must be {'an integer' if integer else 'a number'}, found {value!r}")
+    if positive and value <= 0:
+        raise ConfigError(f"{source}: budget key {key!r} must be greater than 0, found {value!r}")
+    return value
+
+
+def parse_budget(data, source: str = "budget") -> Budget:
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: a budget must be a YAML mapping of keys to values")
+    known = {"schema_version", "name", "resources_from", *_REQUIRED}
+    for key in data:
+        if key not in known:
+            raise ConfigError(f"{source}: unknown budget key {key!r}; known keys: {', '.join(sorted(known))}")
+    for key in _REQUIRED:
+        if key not in data:
+            raise ConfigError(f"{source}: budget key {key!r} is missing")
+    version = data.get("schema_version", BUDGET_SCHEMA_VERSION)
+    if version != BUDGET_SCHEMA_VERSION:
+        raise ConfigError(f"{source}: budget key 'schema_version' must be {BUDGET_SCHEMA_VERSION}, found {version!r}")
+    if not isinstance(data["part"], str):
+        raise ConfigError(f"{source}: budget key 'part' must be a part string, found {data['part']!r}")
+    try:
+        part = devices.lookup_part(data["part"])
+    except ConfigError as err:  # unknown part: the message lists the known ones
+        raise ConfigError(f"{source}: budget key 'part': {err}") from None
+    name = data.get("name", Path(source).stem)
+    if not isinstance(name, str):
+        raise ConfigError(f"{source}: budget key 'name' must be a string, found {name!r}")
+    resources_from = data.get("resources_from", "auto")
+    if resources_from not in _RESOURCES_FROM:
+        raise ConfigError(f"{source}: budget key 'resources_from' must be one of {', '.join(_RESOURCES_FROM)}, found {resources_from!r}")
+    limits = data["resource_max_pct"]
+    if not isinstance(limits, dict) or not limits:
+        raise ConfigError(f"{source}: budget key 'resource_max_pct' must map resources ({', '.join(HLS_RESOURCES)}) to percents")
+    for r, pct in limits.items():
+        if r not in HLS_RESOURCES:
+            raise ConfigError(f"{source}: unknown budget key 'resource_max_pct.{r}'; resources are {', '.join(HLS_RESOURCES)}")
+        _number(source, f"resource_max_pct.{r}", pct, positive=False)
+        if not 0 <= pct <= 100:
+            raise ConfigError(f"{source}: budget key 'resource_max_pct.{r}' must be a percent in 0..100, found {pct!r}")
+    return Budget(
+        part=part.part,
+        clock_ns=float(_number(source, "clock_ns", data["clock_ns"])),
+        ii_max_cycles=_number(source, "ii_max_cycles", data["ii_max_cycles"], integer=True),
+        latency_max_ns=float(_number(source, "latency_max_ns", data["latency_max_ns"])),
+        resource_max_pct={r: float(limits[r]) for r in HLS_RESOURCES if r in limits},
+        resources_from=resources_from,
+        name=name,
+        source=source,
+    )
+
+
+def load_budget(path: str | Path) -> Budget:
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text())
+    except OSError as err:
+        raise ConfigError(f"cannot read budget file {path}: {err.strerror}") from None
+    except yaml.YAMLError as err:
+        raise ConfigError(f"{path}: not valid YAML ({err})") from None
+    return parse_budget(data, source=str(path))
+
+
+def check_report(report: SynthReport, budget: Budget) -> list[Row]:
+    """One row per figure. A figure the report lacks cannot be shown to fit, so its row fails."""
+    return evaluate(report, budget).rows
+
+
+def evaluate(report: SynthReport, budget: Budget) -> CheckResult:
+    part = devices.lookup_part(budget.part)
+    result = CheckResult(budget=budget.name, part=part.part)
+
+    def row(figure, value, limit, unit):
+        result.rows.append(Row(figure, value, limit, unit, value is not None and value <= limit))
+
+    row("clock target", report.clock_target_ns, budget.clock_ns, "ns")
+    row("clock estimate", report.clock_estimate_ns, budget.clock_ns, "ns")
+    row("interval (II) max", report.interval_max_cycles, budget.ii_max_cycles, "cycles")
+    row("latency max", report.latency_ns("max"), budget.latency_max_ns, "ns")
+
+    if not devices.same_part(report.part, budget.part):
+        result.notes.append(
+            f"report part {report.part or 'unknown'} differs from budget part {part.part}: "
+            f"percentages are recomputed from the report's counts against {part.part}"
+        )
+    stage = report.resource_stage(budget.resources_from)
+    pct = report.utilization_pct(part.totals()).get(stage)
+    if pct is None:
+        result.notes.append(f"the report has no {_STAGE_LABEL[stage]} resource figures")
+    for r, limit in budget.resource_max_pct.items():
+        row(f"{r} ({_STAGE_LABEL[stage]})", None if pct is None else pct[r], limit, "%")
+    for r in result.rows:
+        if r.value is None:
+            result.notes.append(f"{r.figure}: missing from the report, counted as not fitting")
+    return result
