@@ -1,0 +1,44 @@
+# Set-up and the two everyday jobs. `make demo` and `make test` each create the pinned
+# environment first (.venv, from requirements.lock) when it is missing or out of date.
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SHARED_JETS ?= ../shared/data/jets_pythia8_train.h5
+MODEL ?= keras_models/salt_n32
+
+.PHONY: venv demo test test-fast lock clean
+
+venv: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	$(BIN)/salt-hls doctor
+	touch $(STAMP)
+
+# The main job on the shipped default model: evaluate it on the held-out test part of the
+# shared jets, or, without them, on a sample made here by the project's own generator.
+demo: $(STAMP)
+	@if [ -f "$(SHARED_JETS)" ]; then \
+		$(BIN)/salt-hls evaluate $(MODEL) --jets $(SHARED_JETS) --test-split; \
+	else \
+		mkdir -p out && { [ -f out/demo_jets.h5 ] || $(BIN)/salt-hls generate-jets --out out/demo_jets.h5 --per-class 200 --seed 1; } && \
+		$(BIN)/salt-hls evaluate $(MODEL) --jets out/demo_jets.h5; \
+	fi
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow"
+
+# Re-pin after a deliberate dependency change (then commit requirements.lock).
+lock: $(STAMP)
+	$(BIN)/pip freeze --exclude-editable | grep -v '^salt' > requirements.lock
+
+clean:
+	rm -rf $(VENV) out

@@ -1,0 +1,134 @@
+"""The `salt-hls` command line: a thin skin over the Python API."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up chatter off the terminal
+
+import click
+
+from salt_hls.errors import SaltError
+
+EXIT_BAD_INPUT = 2
+
+
+class SaltGroup(click.Group):
+    """Turns SaltError into one clear line and exit code 2, instead of a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except SaltError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(EXIT_BAD_INPUT)
+
+
+@click.group(cls=SaltGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="salt-hls")
+def main():
+    """SAL-T jet tagger: QKeras models, training, and hls4ml firmware."""
+
+
+@main.command()
+def doctor():
+    """Check that this Python environment can train and convert QKeras models."""
+    from salt_hls.env import check_environment
+
+    for k, v in check_environment().items():
+        click.echo(f"{k:12s} {v or '-'}")
+    click.echo("environment OK")
+
+
+@main.command("generate-jets")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="HDF5 file to write (must not exist).")
+@click.option("--per-class", required=True, type=int, help="Jets per class (5 classes: g q W Z t).")
+@click.option("--particles", default=128, show_default=True, type=int, help="Particles kept per jet (pT-ordered).")
+@click.option("--seed", default=1, show_default=True, type=int)
+@click.option("--underlying-event/--no-underlying-event", default=False, show_default=True,
+              help="Multi-parton interactions (Pythia's underlying event).")
+def generate_jets_cmd(out, per_class, particles, seed, underlying_event):
+    """Generate labelled jets with Pythia 8 + FastJet, in the shared jets' layout."""
+    from salt_hls.data.generate import generate_jets
+
+    path = generate_jets(out, per_class, particles=particles, seed=seed, underlying_event=underlying_event)
+    click.echo(f"wrote {path}")
+
+
+@main.command()
+@click.option("--jets", "jets_path", required=True, type=click.Path(), help="Jets file (HDF5).")
+@click.option("--particles", "n_particles", required=True, type=int, help="N: particles per jet fed to the model.")
+@click.option("--model", "architecture", type=click.Choice(["salt", "linformer", "deepsets"]), default="salt", show_default=True)
+@click.option("--float", "float_model", is_flag=True, help="Train the float twin (no quantization).")
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="Output model directory.")
+@click.option("--partitions", default=4, show_default=True, type=int, help="SAL-T p (Linformer k).")
+@click.option("--d-model", default=16, show_default=True, type=int)
+@click.option("--heads", default=4, show_default=True, type=int)
+@click.option("--quant", "quant_items", multiple=True, metavar="SITE=FORMAT",
+              help="Override a quantization site, e.g. qkv.weight=6,1 or softmax.result=u8,1 (repeatable).")
+@click.option("--sort", type=click.Choice(["kt", "pt", "dr"]), default="kt", show_default=True)
+@click.option("--epochs", default=100, show_default=True, type=int)
+@click.option("--patience", default=10, show_default=True, type=int)
+@click.option("--batch-size", default=256, show_default=True, type=int)
+@click.option("--learning-rate", default=1e-3, show_default=True, type=float)
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--max-jets", default=None, type=int, help="Use only the first jets of the file.")
+@click.option("--init-from", default=None, type=click.Path(), help="Start from this model's weights (e.g. the float twin).")
+@click.option("--force", is_flag=True, help="Replace an existing output directory.")
+def train(jets_path, n_particles, architecture, float_model, out, partitions, d_model, heads, quant_items, sort,
+          epochs, patience, batch_size, learning_rate, seed, max_jets, init_from, force):
+    """Train a model (quantization-aware unless --float) and save it with its metadata."""
+    from salt_hls.model.builders import ModelSpec
+    from salt_hls.model.quantize import QuantConfig
+    from salt_hls.train import TrainSettings, train as run_train
+
+    quant = QuantConfig.parse_overrides(list(quant_items)).to_dict() if quant_items else {}
+    spec = ModelSpec(architecture=architecture, n_particles=n_particles, n_partitions=partitions, d_model=d_model,
+                     n_heads=heads, quantized=not float_model, quant=quant)
+    settings = TrainSettings(epochs=epochs, patience=patience, batch_size=batch_size, learning_rate=learning_rate,
+                             seed=seed, sort=sort, max_jets=max_jets)
+    meta = run_train(jets_path, spec, out, settings, init_from=init_from, overwrite=force)
+    m = meta["test_metrics"]
+    click.echo(f"saved {out}: test accuracy {100 * m['accuracy']:.2f} %, macro AUC {m['auc']:.4f}, "
+               f"{meta['training']['epochs_run']} epochs in {meta['training']['seconds']:.0f} s")
+
+
+@main.command()
+@click.argument("model_path", type=click.Path())
+@click.option("--jets", "jets_path", required=True, type=click.Path())
+@click.option("--max-jets", default=None, type=int)
+@click.option("--test-split", is_flag=True, help="Only the held-out test part (when JETS is the training file).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def evaluate(model_path, jets_path, max_jets, test_split, as_json):
+    """Accuracy, macro AUC and per-class rejection of a saved model on a jets file."""
+    from salt_hls.evaluate import evaluate as run_evaluate
+
+    m = run_evaluate(model_path, jets_path, max_jets=max_jets, test_split=test_split)
+    if as_json:
+        click.echo(json.dumps(m))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    console.print(f"{m['n_jets']} jets: accuracy {100 * m['accuracy']:.2f} %, macro AUC {m['auc']:.4f}")
+    t = Table("class", "rejection at 80 % efficiency")
+    for c, r in m["rejection_at_80"].items():
+        t.add_row(c, f"{r:.2f}")
+    console.print(t)
+
+
+def _attach_synth_commands():
+    from salt_hls.synth.commands import check_command, report_command, synth_command
+
+    main.add_command(report_command, "report")
+    main.add_command(check_command, "check")
+    main.add_command(synth_command, "synth")
+
+
+_attach_synth_commands()
+
+if __name__ == "__main__":
+    main()

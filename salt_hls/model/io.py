@@ -1,0 +1,65 @@
+"""Model files: a directory holding model.h5 (Keras 2 HDF5) and metadata.json.
+
+The metadata carries everything needed to feed the model and rebuild the firmware: the
+ModelSpec, the input normalization and sort key, the data provenance and the figures.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import tensorflow as tf
+
+from salt_hls.errors import DataError
+
+MODEL_FILE = "model.h5"
+METADATA_FILE = "metadata.json"
+
+
+def custom_objects() -> dict:
+    """Every class needed to deserialize a salt-hls model: QKeras's and ours."""
+    from qkeras.utils import _add_supported_quantized_objects
+
+    from salt_hls.model.attention import AttentionScores, PartitionSoftmax, WeightedValues
+    from salt_hls.model.dyt import DynamicTanh
+    from salt_hls.model.logit_conv import LogitConv
+    from salt_hls.model.partition import LinformerProjection, PartitionProjection
+
+    objs: dict = {}
+    _add_supported_quantized_objects(objs)
+    for cls in (AttentionScores, PartitionSoftmax, WeightedValues, DynamicTanh, LogitConv, LinformerProjection, PartitionProjection):
+        objs[cls.__name__] = cls
+    return objs
+
+
+def save_model(model: tf.keras.Model, directory: str | Path, metadata: dict, overwrite: bool = False) -> Path:
+    d = Path(directory)
+    if (d / MODEL_FILE).exists() and not overwrite:
+        raise DataError(f"{d / MODEL_FILE} exists; choose another directory or pass --force to replace it")
+    d.mkdir(parents=True, exist_ok=True)
+    model.save(d / MODEL_FILE, save_format="h5", include_optimizer=False)
+    (d / METADATA_FILE).write_text(json.dumps(metadata, indent=2, sort_keys=True) + "\n")
+    return d
+
+
+def resolve_model_path(path: str | Path) -> tuple[Path, Path | None]:
+    """(model file, metadata file or None) for a model directory or a .h5 file."""
+    p = Path(path)
+    if p.is_dir():
+        model_file, meta = p / MODEL_FILE, p / METADATA_FILE
+    else:
+        model_file, meta = p, p.with_name(METADATA_FILE)
+    if not model_file.is_file():
+        raise DataError(
+            f"no model at {path}: expected a directory with {MODEL_FILE} and {METADATA_FILE} "
+            "(as written by `salt-hls train`) or a Keras .h5 file"
+        )
+    return model_file, (meta if meta.is_file() else None)
+
+
+def load_model(path: str | Path) -> tuple[tf.keras.Model, dict]:
+    model_file, meta = resolve_model_path(path)
+    model = tf.keras.models.load_model(model_file, custom_objects=custom_objects(), compile=False)
+    metadata = json.loads(meta.read_text()) if meta else {}
+    return model, metadata

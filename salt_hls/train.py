@@ -1,0 +1,125 @@
+"""Quantization-aware training with fixed seeds, early stopping and full metadata."""
+
+from __future__ import annotations
+
+import platform
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import tensorflow as tf
+
+from salt_hls import __version__
+from salt_hls.data.jets import CLASS_NAMES, FEATURE_NAMES, file_sha256, load_jets
+from salt_hls.data.preprocess import Normalization, out_of_range, prepare, split_indices
+from salt_hls.errors import ConfigError, DataError
+from salt_hls.metrics import classifier_metrics
+from salt_hls.model.builders import ModelSpec, build_model
+from salt_hls.model.io import load_model, save_model
+
+
+@dataclass
+class TrainSettings:
+    epochs: int = 100
+    patience: int = 10
+    batch_size: int = 256
+    learning_rate: float = 1e-3
+    seed: int = 0
+    sort: str = "kt"
+    split_seed: int = 0
+    max_jets: int | None = None
+
+
+def set_seeds(seed: int) -> None:
+    tf.keras.utils.set_random_seed(seed)
+    tf.config.experimental.enable_op_determinism()
+
+
+def prepared_split(jets_path, n_particles: int, sort: str, split_seed: int, max_jets=None, norm: Normalization | None = None):
+    """(X, y) for train, validation and test, with the normalization fitted on train."""
+    jets = load_jets(jets_path, max_jets=max_jets)
+    if len(jets) < 10:
+        raise DataError(f"{jets_path}: {len(jets)} jets is too few to split into train/validation/test (need >= 10)")
+    tr, va, te = split_indices(len(jets), split_seed)
+    Xtr, norm = prepare(jets.subset(tr), n_particles, norm, sort)
+    Xva, _ = prepare(jets.subset(va), n_particles, norm, sort)
+    Xte, _ = prepare(jets.subset(te), n_particles, norm, sort)
+    return (Xtr, jets.labels[tr]), (Xva, jets.labels[va]), (Xte, jets.labels[te]), norm
+
+
+def _load_init(init_from, spec: ModelSpec):
+    model, meta = load_model(init_from)
+    init_spec = ModelSpec.from_dict(meta["spec"]) if "spec" in meta else None
+    if init_spec is None or {**init_spec.to_dict(), "quantized": None, "quant": None} != {
+        **spec.to_dict(),
+        "quantized": None,
+        "quant": None,
+    }:
+        raise ConfigError(f"--init-from {init_from}: its architecture differs from the model being trained")
+    return model, meta
+
+
+def train(jets_path, spec: ModelSpec, out_dir, settings: TrainSettings = TrainSettings(), init_from=None,
+          overwrite: bool = False, verbose: int | None = None) -> dict:
+    """Train `spec` on a jets file and save model + metadata in out_dir; returns the metadata."""
+    if Path(out_dir).exists() and any(Path(out_dir).iterdir()) and not overwrite:
+        raise DataError(f"output directory {out_dir} is not empty; choose another or pass --force")
+    set_seeds(settings.seed)
+    init_model, init_meta = _load_init(init_from, spec) if init_from else (None, None)
+    norm = Normalization.from_dict(init_meta["normalization"]) if init_meta else None
+    (Xtr, ytr), (Xva, yva), (Xte, yte), norm = prepared_split(
+        jets_path, spec.n_particles, settings.sort, settings.split_seed, settings.max_jets, norm
+    )
+    model = build_model(spec)
+    if init_model is not None:
+        model.set_weights(init_model.get_weights())
+    model.compile(
+        optimizer=tf.keras.optimizers.Adam(settings.learning_rate),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    callbacks = [
+        tf.keras.callbacks.EarlyStopping(monitor="val_loss", patience=settings.patience, restore_best_weights=True),
+        tf.keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=max(2, settings.patience // 3)),
+    ]
+    if verbose is None:
+        verbose = 1 if sys.stdout.isatty() else 2
+    t0 = time.time()
+    history = model.fit(
+        Xtr, ytr, validation_data=(Xva, yva), epochs=settings.epochs, batch_size=settings.batch_size,
+        callbacks=callbacks, verbose=verbose, shuffle=True,
+    )
+    train_seconds = time.time() - t0
+    probs = model.predict(Xte, batch_size=4096, verbose=0)
+    metrics = classifier_metrics(yte, probs)
+    quant = spec.quant_config
+    metadata = {
+        "salt_hls_version": __version__,
+        "spec": spec.to_dict(),
+        "quantization": quant.to_dict() if quant else None,
+        "classes": list(CLASS_NAMES),
+        "features": list(FEATURE_NAMES),
+        "sort": settings.sort,
+        "normalization": norm.to_dict(),
+        "data": {
+            "file": Path(jets_path).name,
+            "sha256": file_sha256(jets_path),
+            "max_jets": settings.max_jets,
+            "split": {"seed": settings.split_seed, "fractions": [0.7, 0.1, 0.2], "n_train": int(len(ytr)), "n_val": int(len(yva)), "n_test": int(len(yte))},
+        },
+        "training": {
+            "epochs_run": len(history.history["loss"]),
+            "best_val_loss": float(np.min(history.history["val_loss"])),
+            "seconds": round(train_seconds, 1),
+            "settings": settings.__dict__,
+            "init_from": str(init_from) if init_from else None,
+            "platform": f"{platform.machine()} {platform.system()}, TensorFlow {tf.__version__}",
+        },
+        "test_metrics": metrics,
+    }
+    if quant is not None:
+        metadata["input_saturation_fraction"] = out_of_range(Xte, quant["input"].min, quant["input"].max)
+    save_model(model, out_dir, metadata, overwrite=overwrite)
+    return metadata

@@ -1,0 +1,165 @@
+"""Each SAL-T Keras layer against the spec's formula in numpy (salt_hls.model.reference)."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from salt_hls.errors import ConfigError
+from salt_hls.geometry import partition_geometry
+from salt_hls.model import reference as ref
+from salt_hls.model.attention import AttentionScores, PartitionSoftmax, WeightedValues
+from salt_hls.model.builders import ModelSpec, build_model
+from salt_hls.model.dyt import DynamicTanh
+from salt_hls.model.logit_conv import LogitConv
+from salt_hls.model.partition import LinformerProjection, PartitionProjection
+from salt_hls.model.quantize import Fixed
+
+
+def _run(layer, *inputs):
+    out = layer(inputs[0] if len(inputs) == 1 else list(inputs))
+    return np.asarray(out, dtype=np.float64)
+
+
+@pytest.mark.parametrize("n,p", [(16, 4), (13, 4), (10, 3), (8, 8)])
+def test_partition_projection_is_the_weighted_sum(rng, n, p):
+    heads, d = 4, 4
+    layer = PartitionProjection(p, heads)
+    x = rng.normal(size=(3, n, heads * d)).astype(np.float32)
+    layer.build(x.shape)
+    w = rng.normal(size=layer.kernel.shape).astype(np.float32)
+    layer.kernel.assign(w)
+    y = _run(layer, x)
+    assert y.shape == (3, p, heads * d)
+    for b in range(3):
+        np.testing.assert_allclose(y[b], ref.partition_projection(x[b].astype(np.float64), w), rtol=1e-5, atol=1e-5)
+
+
+def test_partition_padding_follows_the_spec(rng):
+    # N = 13, p = 4: c = ceil(13/4) = 4, padded to 16; the last chunk holds particle 12 and 3 zeros.
+    geo = partition_geometry(13, 4)
+    assert (geo.chunk, geo.padded, geo.n_pad) == (4, 16, 3)
+    assert list(geo.members(3)) == [12]
+    layer = PartitionProjection(4, 1)
+    x = np.zeros((1, 13, 2), np.float32)
+    x[0, 12] = [2.0, -3.0]
+    layer.build(x.shape)
+    w = np.zeros((1, 4, 4), np.float32)
+    w[0, 3] = [0.5, 7.0, 7.0, 7.0]  # weights of padding slots must not matter
+    layer.kernel.assign(w)
+    np.testing.assert_array_equal(_run(layer, x)[0], [[0, 0], [0, 0], [0, 0], [1.0, -1.5]])
+
+
+def test_partition_projection_quantizes_weights_and_result():
+    layer = PartitionProjection(2, 1, quant={"weight": "4,0", "result": "6,1"})
+    x = np.array([[[1.0], [1.0], [1.0], [1.0]]], np.float32)
+    layer.build(x.shape)
+    layer.kernel.assign(np.array([[[0.30, 0.30], [0.9, 0.9]]], np.float32))
+    # weight 4,0: lsb 1/8, range [-1, 0.875]: 0.30 -> 0.25, 0.9 -> 0.875; result 6,1: lsb 1/16, max 1.9375
+    np.testing.assert_array_equal(_run(layer, x)[0, :, 0], [0.5, 1.75])
+    x2 = 2 * x
+    np.testing.assert_array_equal(_run(layer, x2)[0, :, 0], [1.0, 1.9375])  # 3.5 saturates
+
+
+def test_linformer_projection_is_dense(rng):
+    layer = LinformerProjection(4, 2)
+    x = rng.normal(size=(2, 9, 6)).astype(np.float32)
+    layer.build(x.shape)
+    e = rng.normal(size=(2, 9, 4)).astype(np.float32)
+    layer.kernel.assign(e)
+    y = _run(layer, x)
+    for b in range(2):
+        np.testing.assert_allclose(y[b], ref.linformer_projection(x[b].astype(np.float64), e), rtol=1e-5, atol=1e-5)
+
+
+def test_scores_softmax_and_values(rng):
+    heads = 4
+    q = rng.normal(size=(2, 10, 16)).astype(np.float32)
+    kt = rng.normal(size=(2, 4, 16)).astype(np.float32)
+    vt = rng.normal(size=(2, 4, 16)).astype(np.float32)
+    s = _run(AttentionScores(heads), q, kt)
+    a = _run(PartitionSoftmax(), s.astype(np.float32))
+    o = _run(WeightedValues(heads), a.astype(np.float32), vt)
+    for b in range(2):
+        s_ref = ref.attention_scores(q[b], kt[b], heads)
+        np.testing.assert_allclose(s[b], s_ref, rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(a[b], ref.partition_softmax(s_ref), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(o[b], ref.weighted_values(a[b], vt[b]), rtol=1e-5, atol=1e-5)
+    # softmax is over the p partitions of each (head, particle), not over the flattened tensor
+    np.testing.assert_allclose(a.sum(axis=-1), 1.0, rtol=1e-6)
+
+
+@pytest.mark.parametrize("p", [4, 3])
+def test_logit_conv_equals_three_averaged_convolutions(rng, p):
+    layer = LogitConv((1, 3, 5))
+    s = rng.normal(size=(2, 4, 11, p)).astype(np.float32)
+    layer.build(s.shape)
+    kernels = [rng.normal(size=(k, p)).astype(np.float32) for k in (1, 3, 5)]
+    biases = [0.3, -0.2, 0.05]
+    for var, k in zip(layer.kernels, kernels):
+        var.assign(k)
+    for var, b in zip(layer.biases, biases):
+        var.assign(b)
+    y = _run(layer, s)
+    for b in range(2):
+        np.testing.assert_allclose(y[b], ref.logit_conv(s[b].astype(np.float64), kernels, biases), rtol=1e-5, atol=1e-5)
+
+
+def test_logit_conv_matches_keras_conv2d_same(rng):
+    """The reference's padding is Keras Conv2D(padding='same')'s, heads treated as separate images."""
+    s = rng.normal(size=(3, 9, 4)).astype(np.float32)
+    kern = rng.normal(size=(3, 4)).astype(np.float32)
+    conv = tf.keras.layers.Conv2D(1, (3, 4), padding="same")
+    conv.build((None, 9, 4, 1))
+    conv.set_weights([kern[:, :, None, None], np.array([0.25], np.float32)])
+    keras_out = conv(s[..., None]).numpy()[..., 0]
+    np.testing.assert_allclose(ref.logit_conv(s.astype(np.float64), [kern], [0.25]), keras_out, rtol=1e-5, atol=1e-5)
+
+
+def test_logit_conv_rejects_even_heights():
+    with pytest.raises(ValueError, match="odd and positive"):
+        LogitConv((1, 2))
+
+
+def test_dynamic_tanh_quantized():
+    layer = DynamicTanh(quant={"weight": "8,2", "result": "8,0"})
+    x = np.array([[-2.0, 0.1, 0.5, 3.0]], np.float32)
+    layer.build(x.shape)
+    layer.alpha.assign(1.3)
+    layer.beta.assign(-0.1)
+    a, b = 1.3125, -0.09375  # 8,2 has lsb 1/32
+    expected = np.round(np.tanh(a * x + b) * 128) / 128
+    np.testing.assert_array_equal(_run(layer, x), np.clip(expected, -1, 127 / 128))
+
+
+def test_fixed_format_text_and_ranges():
+    f = Fixed.parse("u10,1")
+    assert (f.bits, f.integer, f.signed, f.lsb, f.max) == (10, 1, False, 2**-9, 2 - 2**-9)
+    assert str(Fixed.parse("8,1")) == "8,1" and Fixed.parse("8,1").min == -2.0
+    with pytest.raises(ConfigError, match="bad fixed-point format"):
+        Fixed.parse("8.1")
+    with pytest.raises(ConfigError, match="fractional bits"):
+        Fixed(4, 5)
+
+
+def test_n_smaller_than_p_is_refused():
+    with pytest.raises(ConfigError, match="N = 3 particles cannot fill p = 4 partitions"):
+        ModelSpec(n_particles=3, n_partitions=4)
+    with pytest.raises(ConfigError, match="leaves partition 3 empty"):
+        partition_geometry(5, 4)
+
+
+def test_unknown_quant_site_is_refused():
+    with pytest.raises(ConfigError, match="unknown quantization site"):
+        ModelSpec(quant={"qkv.weights": "8,1"})
+
+
+def test_parameter_count_matches_the_paper():
+    # arXiv:2510.23641 quotes 3,264 parameters for SAL-T at N = 150, p = 4.
+    assert build_model(ModelSpec(n_particles=150, quantized=False)).count_params() == 3264
+
+
+def test_float_twin_has_identical_weights_layout():
+    q = build_model(ModelSpec(n_particles=16))
+    f = build_model(ModelSpec(n_particles=16).float_twin())
+    assert [w.shape for w in q.get_weights()] == [w.shape for w in f.get_weights()]
+    f.set_weights(q.get_weights())  # the float twin can start from (or seed) the quantized model
