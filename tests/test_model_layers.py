@@ -120,15 +120,37 @@ def test_logit_conv_rejects_even_heights():
         LogitConv((1, 2))
 
 
-def test_dynamic_tanh_quantized():
+def test_dynamic_tanh_quantized_uses_the_firmware_table():
     layer = DynamicTanh(quant={"weight": "8,2", "result": "8,0"})
-    x = np.array([[-2.0, 0.1, 0.5, 3.0]], np.float32)
+    x = np.array([[-9.0, -2.0, 0.1, 0.5, 3.0, 9.0]], np.float32)
     layer.build(x.shape)
     layer.alpha.assign(1.3)
     layer.beta.assign(-0.1)
     a, b = 1.3125, -0.09375  # 8,2 has lsb 1/32
-    expected = np.round(np.tanh(a * x + b) * 128) / 128
-    np.testing.assert_array_equal(_run(layer, x), np.clip(expected, -1, 127 / 128))
+    z = a * x.astype(np.float64) + b
+    # 1024 bins over [-4, 4): bin i covers [-4 + i/128, -4 + (i+1)/128); value = tanh(bin centre) in 8,0
+    idx = np.clip(np.floor((np.clip(z, -4, 4) + 4) * 128), 0, 1023)
+    expected = np.clip(np.round(np.tanh(-4 + (idx + 0.5) / 128) * 128) / 128, -1, 127 / 128)
+    np.testing.assert_array_equal(_run(layer, x), expected)
+    assert _run(layer, x)[0, 0] == -1.0 and _run(layer, x)[0, -1] == 127 / 128  # saturated ends
+    np.testing.assert_allclose(_run(layer, x), np.tanh(z), atol=1 / 128)
+
+
+def test_partition_softmax_quantized_uses_the_firmware_tables(rng):
+    layer = PartitionSoftmax(quant={"result": "u10,1"})
+    s = np.round(rng.normal(0, 2.0, (3, 2, 5, 4)) * 512) / 512  # scores on a 9-fractional-bit grid
+    s[0, 0, 0] = [0.0, 0.0, 0.0, 0.0]  # a tie
+    s[0, 0, 1] = [20.0, -20.0, 0.0, 0.0]  # differences beyond the exp table
+    a = _run(layer, s.astype(np.float32))
+    d = s.max(-1, keepdims=True) - s
+    e = np.round(np.exp(-np.minimum(np.floor(d * 128), 1023) / 128) * 2**15) / 2**15
+    e[np.minimum(np.floor(d * 128), 1023) == 0] = 1.0
+    idx = np.minimum(np.floor((e.sum(-1, keepdims=True) - 1) * 256), 1023)
+    inv = np.round(1 / (1 + (idx + 0.5) / 256) * 2**15) / 2**15
+    expected = np.clip(np.round(e * inv * 512) / 512, 0, 2 - 1 / 512)
+    np.testing.assert_array_equal(a, expected)
+    np.testing.assert_array_equal(a[0, 0, 0], [0.25, 0.25, 0.25, 0.25])
+    np.testing.assert_allclose(a, ref.partition_softmax(s), atol=4 / 512)
 
 
 def test_fixed_format_text_and_ranges():

@@ -40,12 +40,43 @@ class AttentionScores(QuantizedLayer):
 
 
 class PartitionSoftmax(QuantizedLayer):
-    """Softmax over the last axis (the k partitions), separately per head and particle."""
+    """Softmax over the last axis (the k partitions), separately per head and particle.
+
+    Quantized, it computes what the firmware computes (hls_templates/salt_softmax.h): exp and
+    reciprocal from tables (salt_hls.hls.tables.softmax_tables), in float64 so every step is
+    exact, then rounds to the result format. Gradients are the float softmax's (straight-through).
+    """
 
     QUANT_SITES = ("result",)
 
+    def __init__(self, exp_size: int = 1024, inv_size: int = 1024, table_bits: int = 16, **kwargs):
+        super().__init__(**kwargs)
+        self.exp_size, self.inv_size, self.table_bits = int(exp_size), int(inv_size), int(table_bits)
+
+    def build(self, input_shape):
+        if self.formats["result"] is not None:
+            from salt_hls.hls.tables import softmax_tables
+
+            self.tables = softmax_tables(int(input_shape[-1]), self.exp_size, self.inv_size, self.table_bits)
+        super().build(input_shape)
+
     def call(self, s):
-        return self.quantize("result", tf.nn.softmax(s, axis=-1))
+        soft = tf.nn.softmax(s, axis=-1)
+        if self.formats["result"] is None:
+            return soft
+        t = self.tables
+        s64 = tf.cast(s, tf.float64)
+        d = tf.reduce_max(s64, axis=-1, keepdims=True) - s64
+        idx = tf.cast(tf.minimum(tf.floor(d * 2.0**t.exp_index_bits), len(t.exp_table) - 1), tf.int32)
+        e = tf.gather(tf.constant(t.exp_table, tf.float64), idx)
+        excess = tf.reduce_sum(e, axis=-1, keepdims=True) - 1.0
+        sidx = tf.cast(tf.minimum(tf.floor(excess * 2.0**t.inv_index_bits), len(t.inv_table) - 1), tf.int32)
+        inv = tf.gather(tf.constant(t.inv_table, tf.float64), sidx)
+        a = tf.cast(self.round_to("result", e * inv), soft.dtype)
+        return soft + tf.stop_gradient(a - soft)
+
+    def get_config(self):
+        return {**super().get_config(), "exp_size": self.exp_size, "inv_size": self.inv_size, "table_bits": self.table_bits}
 
 
 class WeightedValues(QuantizedLayer):

@@ -29,6 +29,11 @@ class QuantizedLayer(tf.keras.layers.Layer):
         q = self.q[site]
         return x if q is None else q(x)
 
+    def round_to(self, site: str, x64):
+        """Round half to even onto the site's grid and saturate, in float64 (exact for table products)."""
+        f = self.formats[site]
+        return tf.clip_by_value(tf.round(x64 / f.lsb) * f.lsb, f.min, f.max)
+
     def get_config(self):
         config = super().get_config()
         config["quant"] = {s: (str(f) if f is not None else None) for s, f in self.formats.items()}
