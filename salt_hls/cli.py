@@ -120,6 +120,55 @@ def evaluate(model_path, jets_path, max_jets, test_split, as_json):
     console.print(t)
 
 
+@main.command()
+@click.argument("model_path", type=click.Path())
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="Project directory to write.")
+@click.option("--backend", type=click.Choice(["Vitis", "Vivado"]), default="Vitis", show_default=True)
+@click.option("--part", default="xcvu13p-flga2577-2-e", show_default=True)
+@click.option("--clock-ns", default=5.0, show_default=True, type=float, help="Target clock period in ns.")
+@click.option("--reuse", default=1, show_default=True, type=int, help="ReuseFactor: multipliers shared R times, II = R.")
+@click.option("--jets", "jets_path", default=None, type=click.Path(), help="Take the testbench vectors from these jets.")
+@click.option("--force", is_flag=True, help="Replace an existing project directory.")
+def convert(model_path, out, backend, part, clock_ns, reuse, jets_path, force):
+    """Convert a trained QKeras SAL-T into an hls4ml project (firmware, weights, testbench, build script)."""
+    from salt_hls.hls.convert import ConvertSettings, convert as run_convert
+
+    tb = None
+    if jets_path:
+        from salt_hls.data.jets import load_jets
+        from salt_hls.evaluate import model_inputs
+        from salt_hls.model.io import load_model
+
+        tb = model_inputs(load_model(model_path)[1], load_jets(jets_path, max_jets=100))
+    run_convert(model_path, out, ConvertSettings(backend=backend, part=part, clock_ns=clock_ns, reuse=reuse),
+                force=force, tb_inputs=tb)
+    click.echo(f"wrote {out} ({backend}, {part}, {clock_ns} ns, reuse {reuse}); precisions in {out}/salt_summary.json")
+
+
+@main.command()
+@click.argument("target", type=click.Path())
+@click.option("--jets", "jets_path", required=True, type=click.Path())
+@click.option("--max-jets", default=1000, show_default=True, type=int)
+@click.option("--test-split", is_flag=True, help="Only the held-out test part (when JETS is the training file).")
+@click.option("--backend", type=click.Choice(["Vitis", "Vivado"]), default="Vitis", show_default=True,
+              help="Backend when TARGET is a model directory (converted on the fly).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def csim(target, jets_path, max_jets, test_split, backend, as_json):
+    """C-simulate a project (or a model, converted on the fly) and compare it with the QKeras model."""
+    from salt_hls.hls.convert import ConvertSettings
+    from salt_hls.hls.csim import run_csim
+
+    r = run_csim(target, jets_path, max_jets=max_jets, test_split=test_split, settings=ConvertSettings(backend=backend))
+    if as_json:
+        click.echo(json.dumps(r))
+        return
+    click.echo(f"{r['n_jets']} jets: argmax agreement {100 * r['argmax_agreement']:.2f} %, "
+               f"bit-exact outputs {r['n_bit_exact']}/{r['n_jets']}, max |diff| {r['max_abs_diff']:.3g}, "
+               f"mean |diff| {r['mean_abs_diff']:.3g}")
+    click.echo(f"accuracy: QKeras {100 * r['accuracy_keras']:.2f} %, C simulation {100 * r['accuracy_csim']:.2f} %; "
+               f"{r['csim_jets_per_second']} jets/s")
+
+
 def _attach_synth_commands():
     from salt_hls.synth.commands import check_command, report_command, synth_command
 

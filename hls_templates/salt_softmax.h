@@ -1,0 +1,69 @@
+#ifndef SALT_SOFTMAX_H_
+#define SALT_SOFTMAX_H_
+
+// Softmax over the k partitions, separately for every (head, particle) row -- not over the
+// flattened tensor. Table based, every step exact except the two table look-ups and the final cast:
+//   d_j = max(s) - s_j >= 0 (exact);  e_j = exp_table[min(floor(d_j * 2^exp_index_bits), exp_size-1)]
+//   sum = sum_j e_j (exact, in [1, k] because the maximum contributes exp(0) = 1)
+//   inv = inv_table[min(floor((sum - 1) * 2^inv_index_bits), inv_size-1)];  a_j = (res_T)(e_j * inv)
+// Tables are computed in Python (salt_hls.hls.tables) and passed in as constants.
+// Python reference: salt_hls.hls.tables.softmax_tables; float reference salt_hls.model.reference.partition_softmax.
+
+#include "nnet_common.h"
+
+namespace nnet {
+
+struct partition_softmax_config {
+    static const unsigned n_rows = 64; // n_heads * n_particles
+    static const unsigned k = 4;
+    static const unsigned exp_size = 1024;
+    static const unsigned inv_size = 1024;
+    static const unsigned diff_shift = 2;  // fractional bits of diff_t minus exp_index_bits
+    static const unsigned sum_shift = 9;   // fractional bits of sum_t minus inv_index_bits
+    static const unsigned reuse_factor = 1;
+    typedef float diff_t;
+    typedef float exp_t;
+    typedef float sum_t;
+    typedef float inv_t;
+};
+
+template <class data_T, class res_T, typename CONFIG_T>
+void partition_softmax(data_T s[CONFIG_T::n_rows * CONFIG_T::k], res_T a[CONFIG_T::n_rows * CONFIG_T::k],
+                       typename CONFIG_T::exp_t exp_table[CONFIG_T::exp_size],
+                       typename CONFIG_T::inv_t inv_table[CONFIG_T::inv_size]) {
+    #pragma HLS INLINE
+    #pragma HLS ARRAY_PARTITION variable=s complete
+    #pragma HLS ARRAY_PARTITION variable=a complete
+Row:
+    for (unsigned r = 0; r < CONFIG_T::n_rows; r++) {
+        data_T m = s[r * CONFIG_T::k];
+    Max:
+        for (unsigned j = 1; j < CONFIG_T::k; j++) {
+            if (s[r * CONFIG_T::k + j] > m)
+                m = s[r * CONFIG_T::k + j];
+        }
+        typename CONFIG_T::exp_t e[CONFIG_T::k];
+        #pragma HLS ARRAY_PARTITION variable=e complete
+        typename CONFIG_T::sum_t sum = 0;
+    Exp:
+        for (unsigned j = 0; j < CONFIG_T::k; j++) {
+            typename CONFIG_T::diff_t d = m - s[r * CONFIG_T::k + j];
+            ap_uint<CONFIG_T::diff_t::width> raw = d.range();
+            ap_uint<CONFIG_T::diff_t::width> idx = raw >> CONFIG_T::diff_shift;
+            e[j] = exp_table[idx >= CONFIG_T::exp_size ? CONFIG_T::exp_size - 1 : (unsigned)idx];
+            sum += e[j];
+        }
+        typename CONFIG_T::sum_t excess = sum - 1;
+        ap_uint<CONFIG_T::sum_t::width> raw_sum = excess.range();
+        ap_uint<CONFIG_T::sum_t::width> sidx = raw_sum >> CONFIG_T::sum_shift;
+        typename CONFIG_T::inv_t inv = inv_table[sidx >= CONFIG_T::inv_size ? CONFIG_T::inv_size - 1 : (unsigned)sidx];
+    Normalize:
+        for (unsigned j = 0; j < CONFIG_T::k; j++) {
+            a[r * CONFIG_T::k + j] = (res_T)(e[j] * inv);
+        }
+    }
+}
+
+} // namespace nnet
+
+#endif

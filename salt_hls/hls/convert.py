@@ -1,0 +1,192 @@
+"""salt_hls.convert: a trained QKeras SAL-T -> a complete hls4ml project (io_parallel, latency)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import tensorflow as tf
+
+from salt_hls import __version__
+from salt_hls.errors import ConfigError, DataError
+from salt_hls.hls.quantizers import format_of
+from salt_hls.hls.precision import plan_summary, precision_plan
+from salt_hls.hls.register import register
+
+BACKENDS = ("Vitis", "Vivado")
+DEFAULT_PART = "xcvu13p-flga2577-2-e"
+PROJECT_NAME = "salt_tagger"
+SUMMARY_FILE = "salt_summary.json"
+MODEL_COPY = "keras_model"
+
+
+@dataclass(frozen=True)
+class ConvertSettings:
+    backend: str = "Vitis"
+    part: str = DEFAULT_PART
+    clock_ns: float = 5.0
+    reuse: int = 1
+    trace: bool = False
+
+    def validate(self) -> None:
+        from salt_hls.synth.devices import lookup_part
+
+        if self.backend not in BACKENDS:
+            raise ConfigError(f"unknown backend {self.backend!r}; choose {' or '.join(BACKENDS)}")
+        lookup_part(self.part)
+        if not (isinstance(self.clock_ns, (int, float)) and 0.5 <= float(self.clock_ns) <= 100.0):
+            raise ConfigError(f"clock period {self.clock_ns!r} ns is out of range; give a period in ns between 0.5 and 100 (e.g. 5 for 200 MHz)")
+        if not isinstance(self.reuse, int) or self.reuse < 1:
+            raise ConfigError(f"reuse factor must be an integer >= 1, got {self.reuse!r}")
+
+
+def firmware_model(model: tf.keras.Model) -> tf.keras.Model:
+    """The part of the model that becomes firmware: up to the quantized logits (the final
+    softmax is monotonic and stays in software), with every QDense weight replaced by its
+    quantized value so that hls4ml's Dense-on-sequence rewrite cannot lose a quantizer."""
+    from qkeras import QDense
+
+    from salt_hls.model.io import custom_objects
+
+    out_layer = model.layers[-1]
+    if isinstance(out_layer, tf.keras.layers.Activation) and out_layer.get_config()["activation"] == "softmax":
+        model = tf.keras.Model(model.input, out_layer.input, name=model.name)
+    with tf.keras.utils.custom_object_scope(custom_objects()):
+        clone = tf.keras.models.clone_model(model)
+    clone.set_weights(model.get_weights())
+    for layer in clone.layers:
+        if isinstance(layer, QDense):
+            format_of(layer.kernel_quantizer_internal, f"layer {layer.name} kernel")  # a clear error for a float layer
+            values = [layer.kernel_quantizer_internal(layer.kernel).numpy()]
+            if layer.use_bias:
+                values.append(layer.bias_quantizer_internal(layer.bias).numpy())
+            layer.set_weights(values)
+    return clone
+
+
+def unsupported_layers(model: tf.keras.Model) -> list[str]:
+    import hls4ml
+
+    supported = set(hls4ml.converters.get_supported_keras_layers())
+    return [f"{l.name} ({type(l).__name__})" for l in model.layers if type(l).__name__ not in supported]
+
+
+def hls_config(model: tf.keras.Model, plan: dict, settings: ConvertSettings) -> dict:
+    import hls4ml
+
+    config = hls4ml.utils.config_from_keras_model(model, granularity="name", backend=settings.backend)
+    config["Model"].update({"ReuseFactor": settings.reuse, "Strategy": "Latency", "TraceOutput": settings.trace})
+    for name, layer_cfg in config["LayerName"].items():
+        base = name if name in plan else name.rsplit("_", 1)[0]
+        if base not in plan:
+            raise ConfigError(f"hls4ml created layer {name} that the precision plan does not cover")
+        types = plan[base].types if base == name else {"result": plan[base].result}
+        layer_cfg["Precision"] = {k: str(v) for k, v in types.items()}
+        layer_cfg["ReuseFactor"] = settings.reuse
+        layer_cfg["Trace"] = settings.trace
+    return config
+
+
+def prepare_output_dir(output_dir: Path, force: bool) -> None:
+    if output_dir.exists() and any(output_dir.iterdir()):
+        if not force:
+            raise DataError(f"{output_dir} exists and is not empty; choose another directory or pass --force to replace it")
+        shutil.rmtree(output_dir)
+
+
+def convert(model, output_dir, settings: ConvertSettings = ConvertSettings(), force: bool = False,
+            tb_inputs: np.ndarray | None = None, metadata: dict | None = None):
+    """Convert a QKeras SAL-T (a model object or a salt-hls model directory) and write the project.
+
+    Returns the hls4ml ModelGraph (compile() / predict() run the C simulation with g++).
+    """
+    import hls4ml
+
+    from salt_hls.env import check_environment
+    from salt_hls.model.io import load_model, resolve_model_path
+
+    check_environment()
+    settings.validate()
+    output_dir = Path(output_dir)
+    source = None
+    if not isinstance(model, tf.keras.Model):
+        source = Path(model)
+        model, metadata = load_model(source)
+    register()
+    fw = firmware_model(model)
+    missing = unsupported_layers(fw)
+    if missing:
+        raise ConfigError(f"unsupported layer(s) for conversion: {', '.join(missing)}")
+    plan = precision_plan(fw)
+    config = hls_config(fw, plan, settings)
+    prepare_output_dir(output_dir, force)
+    if tb_inputs is None:
+        # Deterministic stand-in vectors when no jets are given.
+        shapes = fw.input_shape if isinstance(fw.input_shape, list) else [fw.input_shape]
+        rng = np.random.default_rng(0)
+        tb_inputs = [rng.normal(0.0, 1.0, (100, *s[1:])).astype(np.float32) for s in shapes]
+        tb_inputs = tb_inputs if len(tb_inputs) > 1 else tb_inputs[0]
+    output_dir.mkdir(parents=True, exist_ok=True)
+    # hls4ml copies these into tb_data/ at every write(), compile() included, so they stay here.
+    tb_in, tb_out = output_dir / "tb_input.dat", output_dir / "tb_output.dat"
+    _write_dat(tb_in, tb_inputs)
+    _write_dat(tb_out, fw.predict(tb_inputs, verbose=0))
+    hls_model = hls4ml.converters.convert_from_keras_model(
+        fw, hls_config=config, output_dir=str(output_dir), project_name=PROJECT_NAME, backend=settings.backend,
+        part=settings.part, clock_period=settings.clock_ns, io_type="io_parallel",
+        input_data_tb=str(tb_in), output_data_tb=str(tb_out),
+    )
+    hls_model.write()
+    if source is not None:
+        model_file, meta_file = resolve_model_path(source)
+        (output_dir / MODEL_COPY).mkdir(exist_ok=True)
+        shutil.copy2(model_file, output_dir / MODEL_COPY / "model.h5")
+        if meta_file:
+            shutil.copy2(meta_file, output_dir / MODEL_COPY / "metadata.json")
+    write_summary(output_dir, fw, plan, settings, metadata or {})
+    return hls_model
+
+
+def _write_dat(path: Path, arrays) -> None:
+    """hls4ml testbench rows: one jet per line, every input flattened and concatenated in order."""
+    arrays = arrays if isinstance(arrays, (list, tuple)) else [arrays]
+    rows = np.concatenate([np.asarray(a).reshape(len(a), -1) for a in arrays], axis=1)
+    np.savetxt(path, rows, fmt="%.17g")
+
+
+def write_summary(output_dir: Path, fw: tf.keras.Model, plan: dict, settings: ConvertSettings, metadata: dict) -> None:
+    import hls4ml
+
+    input_name = fw.layers[0].name
+    summary = {
+        "salt_hls_version": __version__,
+        "hls4ml_version": hls4ml.__version__,
+        "project_name": PROJECT_NAME,
+        "backend": settings.backend,
+        "part": settings.part,
+        "clock_ns": settings.clock_ns,
+        "reuse_factor": settings.reuse,
+        "io_type": "io_parallel",
+        "strategy": "Latency",
+        "model": metadata.get("spec"),
+        "firmware_input": {
+            "shape": list(fw.input_shape[1:]),
+            "type": str(plan[input_name].result),
+            "features": metadata.get("features"),
+            "order": f"the N highest-pT particles, sorted per jet by {metadata.get('sort', 'kt')} descending, padding last "
+                     "(the firmware does not sort: upstream must deliver this order)",
+            "normalization": metadata.get("normalization"),
+            "padding": "zero in every feature after normalization",
+        },
+        "firmware_output": {
+            "name": fw.layers[-1].name,
+            "shape": list(fw.output_shape[1:]),
+            "type": str(plan[fw.layers[-1].name].result),
+            "meaning": "quantized class logits in the order g, q, W, Z, t; softmax is left to software",
+        },
+        "precisions": plan_summary(plan),
+    }
+    (output_dir / SUMMARY_FILE).write_text(json.dumps(summary, indent=2) + "\n")

@@ -1,0 +1,144 @@
+"""AttentionScores, WeightedValues and PartitionSoftmax in hls4ml (salt_attention.h, salt_softmax.h)."""
+
+from __future__ import annotations
+
+import math
+
+from hls4ml.model.attributes import Attribute
+
+from salt_hls.errors import ConfigError
+from salt_hls.hls.ops.base import SaltLayer, base_layer_dict, keras_layer_object, make_templates, type_attributes
+from salt_hls.hls.precision import planned
+
+
+def scale_shift(head_dim: int) -> int:
+    """1/sqrt(d) as a right shift; exact only when sqrt(d) is a power of two."""
+    root = math.isqrt(head_dim)
+    if root * root != head_dim or root & (root - 1):
+        raise ConfigError(
+            f"head dimension d = {head_dim}: 1/sqrt(d) is not a power of two, so the score scaling would "
+            "round; use d = 1, 4, 16 or 64 (d_model / heads)"
+        )
+    return root.bit_length() - 1
+
+
+def parse_attention_scores(keras_layer, input_names, input_shapes, data_reader):
+    cfg = keras_layer["config"]
+    (_, n, width), (_, k, _) = input_shapes
+    heads = int(cfg["n_heads"])
+    layer = base_layer_dict(keras_layer, input_names, "SaltAttentionScores")
+    layer.update(n_particles=int(n), k=int(k), n_heads=heads, head_dim=int(width) // heads, width=int(width),
+                 scale_shift=scale_shift(int(width) // heads))
+    return layer, [input_shapes[0][0], heads, n, k]
+
+
+class SaltAttentionScores(SaltLayer):
+    TYPES = ("accum",)
+    _expected_attributes = [Attribute(a) for a in ("n_particles", "k", "n_heads", "head_dim", "width", "scale_shift")] + type_attributes("accum")
+
+    def output_shape(self):
+        return [self.get_attr("n_heads"), self.get_attr("n_particles"), self.get_attr("k")]
+
+    def config_params(self):
+        a = self.attributes
+        return {"n_mult": a["n_heads"] * a["n_particles"] * a["k"] * a["head_dim"]}
+
+
+def parse_weighted_values(keras_layer, input_names, input_shapes, data_reader):
+    cfg = keras_layer["config"]
+    (_, heads, n, k), (_, _, width) = input_shapes
+    layer = base_layer_dict(keras_layer, input_names, "SaltWeightedValues")
+    layer.update(n_particles=int(n), k=int(k), n_heads=int(heads), head_dim=int(width) // int(heads), width=int(width))
+    return layer, [input_shapes[0][0], n, width]
+
+
+class SaltWeightedValues(SaltLayer):
+    TYPES = ("accum",)
+    _expected_attributes = [Attribute(a) for a in ("n_particles", "k", "n_heads", "head_dim", "width")] + type_attributes("accum")
+
+    def output_shape(self):
+        return [self.get_attr("n_particles"), self.get_attr("width")]
+
+    def config_params(self):
+        a = self.attributes
+        return {"n_mult": a["n_particles"] * a["width"] * a["k"]}
+
+
+def parse_partition_softmax(keras_layer, input_names, input_shapes, data_reader):
+    _, heads, n, k = input_shapes[0]
+    layer = base_layer_dict(keras_layer, input_names, "SaltPartitionSoftmax")
+    layer.update(n_heads=int(heads), n_particles=int(n), k=int(k))
+    keras_layer_object(data_reader, layer["name"])  # fails clearly when not converting from a model object
+    layer.update(planned(data_reader.model, layer["name"]).extras)
+    return layer, list(input_shapes[0])
+
+
+class SaltPartitionSoftmax(SaltLayer):
+    """Tables and their index geometry are attached by the precision pass (salt_hls.hls.precision)."""
+
+    TYPES = ("diff", "exp", "sum", "inv")
+    WEIGHTS = ("exp_table", "inv_table")
+    _expected_attributes = [Attribute(a) for a in ("n_heads", "n_particles", "k", "diff_shift", "sum_shift")] + type_attributes("diff", "exp", "sum", "inv")
+
+    def output_shape(self):
+        return [self.get_attr("n_heads"), self.get_attr("n_particles"), self.get_attr("k")]
+
+    def config_params(self):
+        return {
+            "n_rows": self.get_attr("n_heads") * self.get_attr("n_particles"),
+            "exp_size": len(self.get_attr("exp_table_data")),
+            "inv_size": len(self.get_attr("inv_table_data")),
+        }
+
+
+SCORES_CONFIG = """struct config{index} : nnet::attention_scores_config {{
+    static const unsigned n_particles = {n_particles};
+    static const unsigned k = {k};
+    static const unsigned n_heads = {n_heads};
+    static const unsigned head_dim = {head_dim};
+    static const unsigned width = {width};
+    static const unsigned scale_shift = {scale_shift};
+    static const unsigned reuse_factor = {reuse};
+    static const unsigned multiplier_limit = DIV_ROUNDUP({n_mult}, reuse_factor);
+    typedef {accum_t.name} accum_t;
+}};
+"""
+SCORES_CALL = "nnet::attention_scores<{input1_t}, {input2_t}, {output_t}, {config}>({input1}, {input2}, {output});"
+
+VALUES_CONFIG = """struct config{index} : nnet::weighted_values_config {{
+    static const unsigned n_particles = {n_particles};
+    static const unsigned k = {k};
+    static const unsigned n_heads = {n_heads};
+    static const unsigned head_dim = {head_dim};
+    static const unsigned width = {width};
+    static const unsigned reuse_factor = {reuse};
+    static const unsigned multiplier_limit = DIV_ROUNDUP({n_mult}, reuse_factor);
+    typedef {accum_t.name} accum_t;
+}};
+"""
+VALUES_CALL = "nnet::weighted_values<{input1_t}, {input2_t}, {output_t}, {config}>({input1}, {input2}, {output});"
+
+SOFTMAX_CONFIG = """struct config{index} : nnet::partition_softmax_config {{
+    static const unsigned n_rows = {n_rows};
+    static const unsigned k = {k};
+    static const unsigned exp_size = {exp_size};
+    static const unsigned inv_size = {inv_size};
+    static const unsigned diff_shift = {diff_shift};
+    static const unsigned sum_shift = {sum_shift};
+    static const unsigned reuse_factor = {reuse};
+    typedef {diff_t.name} diff_t;
+    typedef {exp_t.name} exp_t;
+    typedef {sum_t.name} sum_t;
+    typedef {inv_t.name} inv_t;
+}};
+"""
+SOFTMAX_CALL = "nnet::partition_softmax<{input_t}, {output_t}, {config}>({input}, {output}, {exp_table}, {inv_table});"
+
+OPS = [
+    ("AttentionScores", parse_attention_scores, SaltAttentionScores,
+     make_templates(SaltAttentionScores, SCORES_CONFIG, SCORES_CALL, "salt_attention.h")),
+    ("WeightedValues", parse_weighted_values, SaltWeightedValues,
+     make_templates(SaltWeightedValues, VALUES_CONFIG, VALUES_CALL, "salt_attention.h")),
+    ("PartitionSoftmax", parse_partition_softmax, SaltPartitionSoftmax,
+     make_templates(SaltPartitionSoftmax, SOFTMAX_CONFIG, SOFTMAX_CALL, "salt_softmax.h")),
+]

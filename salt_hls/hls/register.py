@@ -1,0 +1,44 @@
+"""Registers the SAL-T extension with hls4ml, once per process, through hls4ml's own API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import hls4ml
+
+from salt_hls.errors import SaltError
+
+BACKENDS = ("Vivado", "Vitis")
+_registered = False
+
+
+def templates_dir() -> Path:
+    """hls_templates/ of this checkout (the package is installed editable from the repository)."""
+    d = Path(__file__).resolve().parents[2] / "hls_templates"
+    if not d.is_dir():
+        raise SaltError(f"C++ headers not found at {d}; install salt-hls from its repository with `pip install -e .`")
+    return d
+
+
+def register() -> None:
+    """Handlers, layer classes, templates and headers for every SAL-T operation. Idempotent."""
+    global _registered
+    if _registered:
+        return
+    from salt_hls.hls.ops import ALL_OPS, HEADERS
+
+    known = set(hls4ml.converters.get_supported_keras_layers())
+    for keras_name, handler, layer_cls, _ in ALL_OPS:
+        if keras_name not in known:
+            hls4ml.converters.register_keras_v2_layer_handler(keras_name, handler)
+        if layer_cls.__name__ not in hls4ml.model.layers.layer_map:
+            hls4ml.model.layers.register_layer(layer_cls.__name__, layer_cls)
+    src = templates_dir()
+    for name in BACKENDS:
+        backend = hls4ml.backends.get_backend(name)
+        for _, _, _, templates in ALL_OPS:
+            for template in templates:
+                backend.register_template(template)
+        for header in HEADERS:
+            backend.register_source(src / header)
+    _registered = True
