@@ -152,21 +152,30 @@ def convert(model_path, out, backend, part, clock_ns, reuse, jets_path, force):
 @click.option("--test-split", is_flag=True, help="Only the held-out test part (when JETS is the training file).")
 @click.option("--backend", type=click.Choice(["Vitis", "Vivado"]), default="Vitis", show_default=True,
               help="Backend when TARGET is a model directory (converted on the fly).")
+@click.option("--bit-exact", is_flag=True, help="Compare every output bit with the bit-exact reference; "
+              "name the first jet and layer that differ. Exit 1 on any mismatch.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def csim(target, jets_path, max_jets, test_split, backend, as_json):
+def csim(target, jets_path, max_jets, test_split, backend, bit_exact, as_json):
     """C-simulate a project (or a model, converted on the fly) and compare it with the QKeras model."""
     from salt_hls.hls.convert import ConvertSettings
     from salt_hls.hls.csim import run_csim
 
-    r = run_csim(target, jets_path, max_jets=max_jets, test_split=test_split, settings=ConvertSettings(backend=backend))
+    r = run_csim(target, jets_path, max_jets=max_jets, test_split=test_split, settings=ConvertSettings(backend=backend),
+                 bit_exact=bit_exact)
+    mismatch = bit_exact and r["n_bit_exact"] != r["n_jets"]
     if as_json:
         click.echo(json.dumps(r))
-        return
+        sys.exit(1 if mismatch else 0)
+    if mismatch:
+        where = r["first_mismatch_layer"]
+        click.echo(f"NOT bit-exact: {r['n_jets'] - r['n_bit_exact']} of {r['n_jets']} jets differ; first jet "
+                   f"{r['first_mismatch']}, first layer {where['layer']} ({where['n_values_differing']}/{where['n_values']} values)")
     click.echo(f"{r['n_jets']} jets: argmax agreement {100 * r['argmax_agreement']:.2f} %, "
                f"bit-exact outputs {r['n_bit_exact']}/{r['n_jets']}, max |diff| {r['max_abs_diff']:.3g}, "
                f"mean |diff| {r['mean_abs_diff']:.3g}")
     click.echo(f"accuracy: QKeras {100 * r['accuracy_keras']:.2f} %, C simulation {100 * r['accuracy_csim']:.2f} %; "
                f"{r['csim_jets_per_second']} jets/s")
+    sys.exit(1 if mismatch else 0)
 
 
 def _attach_synth_commands():

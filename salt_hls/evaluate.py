@@ -21,14 +21,25 @@ def model_inputs(metadata: dict, jets) -> np.ndarray:
     return x
 
 
-def evaluate(model_path, jets_path, max_jets: int | None = None, test_split: bool = False) -> dict:
+def softmax(logits: np.ndarray) -> np.ndarray:
+    e = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def evaluate(model_path, jets_path, max_jets: int | None = None, test_split: bool = False, firmware: bool = False) -> dict:
     """Metrics of a saved model on a jets file; `test_split` keeps only the held-out test part
-    (the same permutation as in training, valid when the file is the training file)."""
+    (the same permutation as in training, valid when the file is the training file); `firmware`
+    scores the firmware's outputs (bit-exact reference, softmax applied in software)."""
     model, metadata = load_model(model_path)
     jets = load_jets(jets_path, max_jets=max_jets)
     if test_split:
         split = metadata["data"]["split"]
         jets = jets.subset(split_indices(len(jets), split["seed"], tuple(split["fractions"]))[2])
     x = model_inputs(metadata, jets)
-    probs = model.predict(x, batch_size=4096, verbose=0)
+    if firmware:
+        from salt_hls.emulate import emulate
+
+        probs = softmax(emulate(model, x))
+    else:
+        probs = model.predict(x, batch_size=4096, verbose=0)
     return classifier_metrics(jets.labels, probs)

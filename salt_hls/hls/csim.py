@@ -47,10 +47,32 @@ def compare(keras_out: np.ndarray, hls_out: np.ndarray) -> dict:
     }
 
 
+def first_differing_layer(model, x_jet: np.ndarray, settings: ConvertSettings) -> dict:
+    """Trace one jet through a traced C simulation and the reference; the first layer (in model
+    order) whose output differs, with its number of differing values."""
+    from salt_hls.emulate import Reference
+
+    with tempfile.TemporaryDirectory(prefix="salt_trace_") as tmp:
+        traced = convert(model, Path(tmp) / "prj", ConvertSettings(**{**settings.__dict__, "trace": True}))
+        traced.compile()
+        _, trace = traced.trace(np.ascontiguousarray(x_jet[None]))
+    ref = Reference(model)
+    _, ref_out = ref.run(x_jet[None], keep=True)
+    for name in (layer.name for layer in ref.fw.layers if layer.name in trace):
+        # hls4ml's trace reads layers out as float32, so compare at that precision
+        got = np.asarray(trace[name]).reshape(ref_out[name].shape)
+        bad = got != ref_out[name].astype(np.float32)
+        if bad.any():
+            return {"layer": name, "n_values_differing": int(bad.sum()), "n_values": int(bad.size)}
+    return {"layer": None, "n_values_differing": 0, "n_values": 0}
+
+
 def run_csim(target, jets_path, max_jets: int | None = 1000, test_split: bool = False,
-             settings: ConvertSettings = ConvertSettings(), work_dir=None) -> dict:
+             settings: ConvertSettings = ConvertSettings(), work_dir=None, bit_exact: bool = False) -> dict:
     """C-simulate `target` (a project from `salt-hls convert`, or a model directory, converted
-    on the fly) on jets and compare every output with the QKeras model's quantized logits."""
+    on the fly) on jets and compare every output with the QKeras model's quantized logits, or,
+    with bit_exact, with the bit-exact reference (salt_hls.emulate); a mismatch is then traced
+    to the first jet and the first layer that differ."""
     from salt_hls.evaluate import model_inputs
 
     target = Path(target)
@@ -70,11 +92,18 @@ def run_csim(target, jets_path, max_jets: int | None = 1000, test_split: bool = 
     if max_jets is not None:
         jets = jets.subset(slice(0, max_jets))
     x = model_inputs(metadata, jets)
-    keras_out = firmware_model(model).predict(x, batch_size=4096, verbose=0)
+    if bit_exact:
+        from salt_hls.emulate import emulate
+
+        keras_out = emulate(model, x)
+    else:
+        keras_out = firmware_model(model).predict(x, batch_size=4096, verbose=0)
     t1 = time.time()
     hls_out = np.asarray(hls_model.predict(np.ascontiguousarray(x))).reshape(keras_out.shape)
     csim_seconds = time.time() - t1
     result = compare(keras_out, hls_out)
+    if bit_exact and result["first_mismatch"] is not None:
+        result["first_mismatch_layer"] = first_differing_layer(model, x[result["first_mismatch"]], settings)
     result.update({
         "accuracy_keras": float(np.mean(np.argmax(keras_out, 1) == jets.labels)),
         "accuracy_csim": float(np.mean(np.argmax(hls_out, 1) == jets.labels)),
