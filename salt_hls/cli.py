@@ -178,12 +178,64 @@ def csim(target, jets_path, max_jets, test_split, backend, bit_exact, as_json):
     sys.exit(1 if mismatch else 0)
 
 
+@main.command()
+@click.argument("model_path", type=click.Path())
+@click.option("--jets", "jets_path", required=True, type=click.Path())
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="Directory for the project, estimate and summary.")
+@click.option("--budget", "budget_path", default=None, type=click.Path(), help="Budget YAML (default: the L1T budget).")
+@click.option("--backend", type=click.Choice(["Vitis", "Vivado"]), default="Vitis", show_default=True)
+@click.option("--part", default="xcvu13p-flga2577-2-e", show_default=True)
+@click.option("--clock-ns", default=5.0, show_default=True, type=float)
+@click.option("--reuse", default=1, show_default=True, type=int)
+@click.option("--max-jets", default=1000, show_default=True, type=int, help="Jets for the bit-exact C simulation.")
+@click.option("--test-split", is_flag=True, help="Simulate the held-out test part (when JETS is the training file).")
+@click.option("--force", is_flag=True, help="Replace an existing project.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
+def flow(model_path, jets_path, out, budget_path, backend, part, clock_ns, reuse, max_jets, test_split, force, as_json):
+    """The whole flow: convert -> bit-exact C simulation -> estimate -> budget check. Exit 0 only when
+    the C simulation is bit-exact and the design fits the budget."""
+    from salt_hls.flow import DEFAULT_BUDGET, run_flow
+    from salt_hls.hls.convert import ConvertSettings
+
+    s = run_flow(model_path, jets_path, out, ConvertSettings(backend=backend, part=part, clock_ns=clock_ns, reuse=reuse),
+                 budget_path or DEFAULT_BUDGET, max_jets=max_jets, test_split=test_split, force=force)
+    if as_json:
+        click.echo(json.dumps(s))
+    else:
+        _print_flow(s)
+    sys.exit(0 if s["bit_exact"] and s["budget"]["fits"] else 1)
+
+
+def _print_flow(s: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    c, e = s["csim"], s["estimate"]
+    t = Table("step", "result", title=f"salt-hls flow: {s['model']} ({s['backend']}, {s['part']}, {s['clock_ns']} ns, reuse {s['reuse_factor']})")
+    t.add_row("convert", s["project"])
+    t.add_row("C simulation", f"{c['n_jets']} jets, argmax agreement {100 * c['argmax_agreement']:.2f} %, "
+                              f"accuracy {100 * c['accuracy_csim']:.2f} %")
+    t.add_row("bit-exact vs reference", f"{c['n_bit_exact']}/{c['n_jets']} jets" + ("" if s["bit_exact"] else "  NOT BIT-EXACT"))
+    r = e["resources"] or {}
+    t.add_row("estimate", f"latency {e['latency_cycles']} cycles = {e['latency_ns']} ns, II {e['ii_cycles']}; "
+                          f"LUT {r.get('LUT')}, FF {r.get('FF')}, DSP {r.get('DSP')}, BRAM18 {r.get('BRAM18')}")
+    t.add_row("largest LUT users", ", ".join(f"{n} {p} %" for n, _, p in e["dominant_luts"]))
+    for row in s["budget"]["rows"]:
+        value = "-" if row["value"] is None else f"{row['value']:.4g}"
+        t.add_row(f"budget: {row['figure']}", f"{value} / {row['limit']:g} {row['unit']}  {'ok' if row['ok'] else 'EXCEEDS'}")
+    t.add_row("fits the budget", "yes" if s["budget"]["fits"] else "no")
+    Console().print(t)
+    for note in s["budget"]["notes"]:
+        Console().print(f"note: {note}")
+
+
 def _attach_synth_commands():
-    from salt_hls.synth.commands import check_command, report_command, synth_command
+    from salt_hls.synth.commands import check_command, estimate_command, report_command, synth_command
 
     main.add_command(report_command, "report")
     main.add_command(check_command, "check")
     main.add_command(synth_command, "synth")
+    main.add_command(estimate_command, "estimate")
 
 
 _attach_synth_commands()

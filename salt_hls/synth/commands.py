@@ -1,5 +1,5 @@
-"""Click commands for synthesis: `report`, `check` and `synth`. The lead attaches them to the
-`salt-hls` group; each is a thin skin over report.py, budget.py and tools.py.
+"""Click commands for synthesis: `report`, `check`, `synth` and `estimate`. The lead attaches them
+to the `salt-hls` group; each is a thin skin over report.py, budget.py, tools.py and estimate.py.
 
 Exit codes: 0 fine; 1 the design does not fit the budget; 2 a bad report, budget or project;
 3 no vendor tool on PATH; 4 the vendor tool failed.
@@ -156,3 +156,68 @@ def synth_command(project: Path, csynth: bool, vsynth: bool, export_ip: bool) ->
     except SaltError as err:
         _fail(f"{tool.executable} finished but its report cannot be read: {err}")
     print_report(report, Console())
+
+
+def print_breakdown(report, console: Console, top: int = 12) -> None:
+    """The layers of an estimate, most LUTs first, with their DSPs, BRAM18 and place in the schedule."""
+    layers = sorted(report.breakdown.get("layers", []), key=lambda l: (-l["lut"], -l["dsp"], -l["bram18"]))
+    total = sum(l["lut"] for l in layers) or 1
+    table = Table("layer", "kind", "LUT", "% LUT", "FF", "DSP", "BRAM18", "cycles", "largest LUT share",
+                  title=f"layers (top {min(top, len(layers))} of {len(layers)} by LUT)")
+    for l in layers[:top]:
+        cat = next(iter(l["lut_by_category"].items()), None)
+        table.add_row(
+            l["name"], l["kind"], _fmt(l["lut"]), _fmt(100.0 * l["lut"] / total, 1), _fmt(l["ff"]), _fmt(l["dsp"]),
+            _fmt(l["bram18"]), f"{l['start']['cycle']}-{l['end']['cycle']}", f"{cat[0]} {cat[1]:,}" if cat else "-",
+        )
+    console.print(table)
+
+
+@click.command("estimate")
+@click.argument("project", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the report (with its per-layer breakdown) as JSON.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Also write the JSON report here.")
+@click.option("--reuse", type=int, default=None, help="What-if: cost with this ReuseFactor instead of the project's.")
+@click.option("--tables", "table_impl", type=click.Choice(["auto", "lut", "bram"]), default="auto", show_default=True,
+              help="Table implementation: BRAM18 above --bram-min-bits (auto), or force LUT-ROM / BRAM18.")
+@click.option("--bram-min-bits", type=int, default=None, help="auto: tables larger than this many bits go to BRAM18 (4096).")
+@click.option("--table-entries", type=int, default=None, help="What-if: cost every table with this many entries.")
+@click.option("--full-parallel", is_flag=True, help="What-if: pointwise layers with ParallelizationFactor = N (II = ReuseFactor).")
+@click.option("--dyt-after-pool", is_flag=True, help="What-if: the last DynamicTanh applied after the max pooling (exact).")
+@click.option("--cast-mode", type=click.Choice(["typed", "trn"]), default="typed", show_default=True,
+              help="What-if trn: quantizers truncate instead of rounding (saturation kept).")
+@click.option("--dsp-min-bits", type=int, default=None,
+              help="Data x data products with an operand narrower than this (signed bits) go to LUTs (10; 1: all on DSPs).")
+@click.option("--dsp-packing", is_flag=True, help="What-if: two products sharing an operand per DSP48E2 (each <= 18 bits).")
+@click.option("--top", "top_n", type=int, default=12, show_default=True, help="Layers to list.")
+def estimate_command(project: Path, as_json: bool, out: Path | None, reuse, table_impl, bram_min_bits, table_entries,
+                     full_parallel, dyt_after_pool, cast_mode, dsp_min_bits, dsp_packing, top_n) -> None:
+    """Estimate LUT, FF, DSP, BRAM18, latency and II of a converted project without vendor tools
+    (da4ml for the constant multiplications, operand widths for the multipliers, ROMs for the tables,
+    a pipeline schedule at the target clock). Writes the same report schema as `salt-hls report`,
+    with kind "estimate"; `salt-hls check` reads it. Exit 2 when PROJECT is not a converted project."""
+    from salt_hls.synth.estimate import EstimateOptions, estimate_project, write_estimate
+    from salt_hls.synth.estimate_cost import DEFAULT_BRAM_MIN_BITS, DSP_MIN_BITS
+
+    options = EstimateOptions(
+        reuse=reuse, table_impl=table_impl, bram_min_bits=DEFAULT_BRAM_MIN_BITS if bram_min_bits is None else bram_min_bits,
+        table_entries=table_entries, full_parallel=full_parallel, dyt_after_pool=dyt_after_pool, cast_mode=cast_mode,
+        dsp_min_bits=DSP_MIN_BITS if dsp_min_bits is None else dsp_min_bits, dsp_packing=dsp_packing,
+    )
+    try:
+        report = estimate_project(project, options)
+    except SaltError as err:
+        _fail(str(err))
+    except ImportError as err:
+        _fail(f"the estimate needs da4ml (pip install 'da4ml==0.5.2'): {err}")
+    if out is not None:
+        try:
+            write_estimate(report, out)
+        except OSError as err:
+            _fail(f"cannot write {out}: {err.strerror}")
+    if as_json:
+        click.echo(report.to_json())
+    else:
+        console = Console()
+        print_report(report, console)
+        print_breakdown(report, console, top_n)

@@ -1,0 +1,215 @@
+"""An estimate of a converted project's resources and latency without vendor tools.
+
+estimate_project(path) reads the project (estimate_read), costs every layer (estimate_cost: da4ml
+for the constant multiplications, operand widths for the data x data products, ROMs for the
+tables), schedules the layers at the target clock (estimate_schedule) and returns the same
+normalized SynthReport that the vendor parser returns, with kind="estimate", the figures under
+the post-synthesis stage (what the netlist would use) and a per-layer breakdown.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from salt_hls import __version__
+from salt_hls.errors import ConfigError
+from salt_hls.synth import estimate_cost as ec
+from salt_hls.synth.estimate_read import read_project
+from salt_hls.synth.estimate_schedule import schedule
+from salt_hls.synth.report import SynthReport
+
+METHOD = "salt-hls estimate v1: da4ml CMVM LUTs + operand-width multipliers + table ROMs + pipeline schedule"
+TOOL = "salt-hls estimate"
+STAGE = "post_synthesis"
+LUT_CATEGORIES = ("cmvm", "mult_lut", "table_rom", "add", "compare_select", "cast", "clamp", "sharing_mux", "delay_line")
+
+
+@dataclass(frozen=True)
+class EstimateOptions:
+    """What-if settings. None / defaults mean: exactly what the project was converted with."""
+
+    reuse: int | None = None  # ReuseFactor to cost with (default: the project's)
+    table_impl: str = "auto"  # auto (BRAM18 above bram_min_bits, else LUT-ROM) | lut | bram
+    bram_min_bits: int = ec.DEFAULT_BRAM_MIN_BITS
+    dsp_min_bits: int = ec.DSP_MIN_BITS
+    full_parallel: bool = False  # cost pointwise layers as if ParallelizationFactor = N
+    table_entries: int | None = None  # cost every table as if it had this many entries
+    dyt_after_pool: bool = False  # cost the last DynamicTanh as applied after the max pooling (exact rewrite)
+    cast_mode: str = "typed"  # typed | trn (what-if: quantizers truncate instead of rounding)
+    dsp_packing: bool = False  # what-if: two products sharing an operand per DSP48E2 (each product <= 18 bits)
+
+    def validate(self) -> None:
+        if self.reuse is not None and (not isinstance(self.reuse, int) or self.reuse < 1):
+            raise ConfigError(f"reuse factor must be an integer >= 1, got {self.reuse!r}")
+        if self.table_impl not in ("auto", "lut", "bram"):
+            raise ConfigError(f"table implementation must be auto, lut or bram, got {self.table_impl!r}")
+        if self.table_entries is not None and (self.table_entries < 2 or self.table_entries & (self.table_entries - 1)):
+            raise ConfigError(f"table entries must be a power of two >= 2, got {self.table_entries!r}")
+        if self.cast_mode not in ("typed", "trn"):
+            raise ConfigError(f"cast mode must be typed or trn, got {self.cast_mode!r}")
+        if self.bram_min_bits < 0 or self.dsp_min_bits < 1:
+            raise ConfigError("bram_min_bits must be >= 0 and dsp_min_bits >= 1")
+
+
+@dataclass
+class EstimateReport(SynthReport):
+    """A SynthReport with the estimate's per-layer breakdown; to_dict() adds it as 'breakdown'
+    (an optional field that SynthReport.from_dict and `salt-hls check` ignore)."""
+
+    breakdown: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        data = super().to_dict()
+        data["breakdown"] = self.breakdown
+        return data
+
+    def dominant_layers(self, resource: str = "LUT", n: int = 3) -> list[tuple[str, int, float]]:
+        """(layer, amount, percent of the total) for the n layers that use most of `resource`."""
+        key = {"LUT": "lut", "FF": "ff", "DSP": "dsp", "BRAM18": "bram18"}[resource]
+        rows = [(l["name"], l[key]) for l in self.breakdown.get("layers", []) if l[key]]
+        total = sum(v for _, v in rows) or 1
+        return [(name, v, round(100.0 * v / total, 1)) for name, v in sorted(rows, key=lambda r: -r[1])[:n]]
+
+
+def _da4ml_version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("da4ml")
+    except Exception:  # pragma: no cover - da4ml missing is reported when cmvm() imports it
+        return "unknown"
+
+
+def estimate_project(path: str | Path, options: EstimateOptions | None = None) -> EstimateReport:
+    """Estimate a project written by salt_hls.hls.convert (DataError when `path` is not one)."""
+    options = options or EstimateOptions()
+    options.validate()
+    project = read_project(path)
+    notes = []
+    reuse = project.reuse if options.reuse is None else options.reuse
+    if reuse != project.reuse:
+        notes.append(f"what-if: costed with ReuseFactor {reuse}; the project was converted with {project.reuse}")
+    cost_opts = ec.CostOptions(reuse=reuse, table_impl=options.table_impl, bram_min_bits=options.bram_min_bits,
+                               dsp_min_bits=options.dsp_min_bits, full_parallel=options.full_parallel,
+                               table_entries=options.table_entries, dyt_after_pool=options.dyt_after_pool,
+                               cast_mode=options.cast_mode, dsp_packing=options.dsp_packing)
+    coster = ec.LayerCoster(project, cost_opts)
+    costs = [coster.cost(c) for c in project.calls]
+    if options.full_parallel and project.pipeline_style == "dataflow":
+        project = replace(project, pipeline_style="pipeline")
+        notes.append("what-if: pointwise layers costed with ParallelizationFactor = N (pipeline style, II = ReuseFactor)")
+    sched = schedule(project, costs)
+
+    layers = []
+    for lc in costs:
+        pl = sched.placements[lc.name]
+        lc.add("delay_line", pl.lut_hold)
+        luts = {k: int(round(v)) for k, v in sorted(lc.luts.items(), key=lambda kv: -kv[1])}
+        layers.append({
+            "name": lc.name,
+            "function": lc.function,
+            "kind": lc.kind,
+            "lut": lc.lut_total,
+            "lut_by_category": luts,
+            "ff": int(pl.ff_internal + pl.ff_hold),
+            "dsp": int(lc.dsp),
+            "bram18": int(lc.bram18),
+            "copies": lc.copies,
+            "instances": lc.instances,
+            "interval_cycles": lc.interval,
+            "start": {"cycle": pl.start[0], "ns": round(pl.start[1], 3)},
+            "end": {"cycle": pl.end[0], "ns": round(pl.end[1], 3)},
+            "steps": [{"what": s.what, "ns": round(s.delay_ns, 3), **({"cycles": s.cycles} if s.cycles else {})} for s in lc.steps],
+            "cmvm": lc.cmvm,
+            "multipliers": lc.multipliers,
+            "tables": lc.tables,
+            "notes": lc.notes,
+        })
+    totals = {
+        "LUT": sum(l["lut"] for l in layers),
+        "FF": sched.ff_total,
+        "DSP": sum(l["dsp"] for l in layers),
+        "BRAM18": sum(l["bram18"] for l in layers),
+        "URAM": 0,
+    }
+    by_cat = {c: 0 for c in LUT_CATEGORIES}
+    for l in layers:
+        for c, v in l["lut_by_category"].items():
+            by_cat[c] = by_cat.get(c, 0) + v
+
+    if sched.style == "dataflow":
+        slow = [lc.name for lc in costs if lc.extra_cycles]
+        if slow:
+            notes.append(
+                f"{len(slow)} pointwise layers ({', '.join(slow)}) have hls4ml's default ParallelizationFactor 1: each "
+                f"processes one particle per cycle, so hls4ml chose the dataflow style and the II is {sched.interval}; "
+                "ParallelizationFactor = N on those layers gives the pipeline style and II = ReuseFactor"
+            )
+    strategy = (project.summary.get("strategy") or "Latency")
+    notes.append(
+        "constant multiplications are costed as da4ml adder graphs (what hls4ml's distributed_arithmetic strategy "
+        f"builds); the project uses Strategy {strategy}, where HLS maps each product separately "
+        "(see cmvm[].per_product_luts_each in the breakdown for a no-sharing reference)"
+    )
+    if any(t["lookups"] > 2 for l in layers for t in l["tables"]):
+        notes.append("tables are costed with one ROM port per parallel look-up (replicated ROMs); a single HLS ROM "
+                     "would serve two look-ups per cycle and raise the II")
+    notes.append("an estimate, not a vendor result: no Vivado/Vitis run stands behind these figures")
+
+    report = EstimateReport(
+        kind="estimate",
+        method=METHOD,
+        part=project.part or None,
+        tool=TOOL,
+        tool_version=f"{__version__} (da4ml {_da4ml_version()})",
+        top=project.top,
+        clock_target_ns=project.clock_ns,
+        clock_estimate_ns=sched.busiest_cycle_ns,
+        clock_uncertainty_ns=round(project.clock_ns * project.clock_uncertainty, 4),
+        latency_min_cycles=sched.latency_cycles,
+        latency_max_cycles=sched.latency_cycles,
+        interval_min_cycles=sched.interval,
+        interval_max_cycles=sched.interval,
+        resources={STAGE: totals},
+        post_synthesis_state="Estimated",
+        sources=[{"path": str(project.path), "format": "hls4ml-project", "parser": "salt_hls.synth.estimate",
+                  "tool": TOOL, "version": __version__}],
+        notes=notes,
+        breakdown={
+            "method": METHOD,
+            "settings": {
+                "backend": project.backend,
+                "reuse_factor": reuse,
+                "project_reuse_factor": project.reuse,
+                "pipeline_style": sched.style,
+                "usable_ns_per_cycle": sched.usable_ns,
+                "clock_uncertainty_fraction": project.clock_uncertainty,
+                "table_impl": options.table_impl,
+                "bram_min_bits": options.bram_min_bits,
+                "dsp_min_bits": options.dsp_min_bits,
+                "full_parallel": options.full_parallel,
+                "table_entries": options.table_entries,
+                "dyt_after_pool": options.dyt_after_pool,
+                "cast_mode": options.cast_mode,
+                "dsp_packing": options.dsp_packing,
+            },
+            "model": project.summary.get("model"),
+            "technology": {
+                "t_add_ns": f"{ec.T_ADD_BASE_NS} + {ec.T_ADD_PER_BIT_NS} x bits", "t_lut_ns": ec.T_LUT_NS, "t_dsp_ns": ec.T_DSP_NS,
+                "t_dsp_cascade_ns": ec.T_DSP_CASCADE_NS, "t_rom_lut_ns": {str(k): v for k, v in ec.T_ROM_LUT_NS.items()},
+                "t_rom_lut_deep_ns": ec.T_ROM_LUT_DEEP_NS, "bram_latency_cycles": ec.BRAM_LATENCY_CYCLES,
+                "da4ml_hwconf": list(ec.DA_HWCONF), "da4ml_solver_options": ec.DA_SOLVER_OPTIONS,
+            },
+            "lut_by_category": {k: v for k, v in by_cat.items() if v},
+            "critical_path": sched.critical_layers,
+            "layers": layers,
+        },
+    )
+    return report
+
+
+def write_estimate(report: EstimateReport, out: str | Path) -> None:
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    Path(out).write_text(json.dumps(report.to_dict(), indent=2) + "\n")

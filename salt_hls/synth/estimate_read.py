@@ -1,0 +1,278 @@
+"""Read a converted hls4ml project the way the estimator needs it: the layer graph in call order,
+every variable's ap type, every config struct and the constant arrays, all from the files that
+the vendor tool would compile (firmware/<top>.cpp, defines.h, parameters.h, weights/*.txt),
+plus salt_summary.json for the settings and the layer kinds. No TensorFlow is imported.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from salt_hls.errors import DataError
+
+SUMMARY_FILE = "salt_summary.json"
+
+
+@dataclass(frozen=True)
+class Fx:
+    """An ap_[u]fixed / ap_[u]int type: width, integer bits (sign included, ap convention), and
+    whether the cast into it rounds (AP_RND*) and saturates (AP_SAT*)."""
+
+    width: int
+    integer: int
+    signed: bool = True
+    rnd: bool = False
+    sat: bool = False
+
+    @property
+    def frac(self) -> int:
+        return self.width - self.integer
+
+    @property
+    def kif(self) -> tuple[int, int, int]:
+        """da4ml's (keep_negative, integers without sign, fractional)."""
+        return int(self.signed), self.integer - int(self.signed), self.frac
+
+    @property
+    def signed_width(self) -> int:
+        """Bits of a signed operand that holds every value (a multiplier port is signed)."""
+        return self.width + (0 if self.signed else 1)
+
+    @property
+    def lsb(self) -> float:
+        return 2.0 ** -self.frac
+
+    def __str__(self) -> str:
+        base = f"ap_{'' if self.signed else 'u'}fixed<{self.width},{self.integer}"
+        mods = (",RND" if self.rnd else "") + (",SAT" if self.sat else "")
+        return base + mods + ">"
+
+
+_TYPE = re.compile(r"^ap_(u?)(fixed|int)<\s*(\d+)\s*(?:,\s*(-?\d+))?\s*(?:,\s*(\w+))?\s*(?:,\s*(\w+))?[^>]*>$")
+
+
+def parse_type(text: str) -> Fx:
+    m = _TYPE.match(text.strip())
+    if not m:
+        raise DataError(f"cannot read the ap type {text!r} (expected ap_fixed<W,I,...>, ap_ufixed, ap_int or ap_uint)")
+    uns, kind, width, integer, q, o = m.groups()
+    width = int(width)
+    integer = width if kind == "int" else int(integer)
+    return Fx(width, integer, not uns, rnd=bool(q and q.startswith("AP_RND")), sat=bool(o and o.startswith("AP_SAT")))
+
+
+@dataclass
+class Call:
+    """One layer call of the top function: nnet::<function><types..., config>(inputs..., output, weights...)."""
+
+    name: str  # the layer name (hls4ml's trailing comment)
+    function: str
+    input_types: list[str]
+    output_type: str
+    config: str
+    inputs: list[str]
+    output: str
+    weights: list[str]
+
+
+@dataclass
+class Project:
+    path: Path
+    summary: dict
+    top: str
+    pipeline_style: str  # "pipeline" or "dataflow": hls4ml's choice for the top function
+    clock_ns: float
+    clock_uncertainty: float  # fraction of the period
+    reuse: int
+    part: str
+    backend: str
+    types: dict[str, Fx]  # typedef name -> type
+    variables: dict[str, tuple[str, int]]  # variable -> (type name, element count)
+    configs: dict[str, dict]  # struct name -> {field: int | type name}
+    calls: list[Call]
+    top_inputs: list[str]
+    top_outputs: list[str]
+    _weights: dict = field(default_factory=dict)
+
+    def kind(self, call: Call) -> str | None:
+        entry = (self.summary.get("precisions") or {}).get(call.name)
+        return entry.get("kind") if entry else None
+
+    def type_of_var(self, var: str) -> Fx:
+        return self.types[self.variables[var][0]]
+
+    def size_of_var(self, var: str) -> int:
+        return self.variables[var][1]
+
+    def bits_of_var(self, var: str) -> int:
+        return self.size_of_var(var) * self.type_of_var(var).width
+
+    def config(self, call: Call) -> dict:
+        try:
+            return self.configs[call.config]
+        except KeyError:
+            raise DataError(f"{self.path}: parameters.h has no struct {call.config} (layer {call.name})") from None
+
+    def weight(self, name: str, type_name: str | None = None) -> np.ndarray:
+        """A constant array from firmware/weights/<name>.txt, snapped to its type's grid."""
+        if name not in self._weights:
+            f = self.path / "firmware" / "weights" / f"{name}.txt"
+            try:
+                text = f.read_text()
+            except OSError as err:
+                raise DataError(f"cannot read {f}: {err.strerror}; the project's weights are incomplete") from None
+            values = np.array([float(v) for v in text.replace("\n", ",").split(",") if v.strip()], dtype=np.float64)
+            if type_name is not None and type_name in self.types:
+                t = self.types[type_name]
+                values = np.round(values / t.lsb) * t.lsb
+            self._weights[name] = values
+        return self._weights[name]
+
+
+_CALL = re.compile(r"nnet::(\w+)<([^;]*?)>\s*\(([^;]*?)\);\s*//\s*(\S+)")
+_DECL = re.compile(r"^\s*(\w+)\s+(\w+)\[([0-9*+\s]+)\];", re.M)
+_STRUCT = re.compile(r"^struct\s+(\w+)\s*:[^{]*\{(.*?)^\};", re.M | re.S)
+_FIELD = re.compile(r"static const (?:unsigned|int|bool|long)\s+(\w+)\s*=\s*([^;]+);")
+_TYPEDEF_IN_STRUCT = re.compile(r"typedef\s+([\w:<>, ]+?)\s+(\w+)\s*;")
+_TYPEDEF = re.compile(r"^typedef\s+(ap_\w+<[^;]*>)\s+(\w+)\s*;", re.M)
+
+
+def _int_expr(text: str) -> int | None:
+    text = text.strip()
+    if re.fullmatch(r"[0-9*+\-()/ ]+", text):
+        try:
+            return int(eval(text, {"__builtins__": {}}))  # digits and * + - / ( ) only
+        except (SyntaxError, ZeroDivisionError):
+            return None
+    if text in ("true", "false"):
+        return int(text == "true")
+    return None
+
+
+def _split_args(text: str) -> list[str]:
+    out, depth, cur = [], 0, ""
+    for ch in text:
+        if ch == "<":
+            depth += 1
+        elif ch == ">":
+            depth -= 1
+        if ch == "," and depth == 0:
+            out.append(cur.strip())
+            cur = ""
+        else:
+            cur += ch
+    if cur.strip():
+        out.append(cur.strip())
+    return out
+
+
+def read_project(path: str | Path) -> Project:
+    """Parse a project written by salt_hls.hls.convert (hls4ml io_parallel); DataError when it is not one."""
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"{path} does not exist; expected a project directory written by `salt-hls convert`")
+    if not path.is_dir():
+        raise DataError(f"{path} is a file; expected a project directory written by `salt-hls convert` (with {SUMMARY_FILE})")
+    summary_file = path / SUMMARY_FILE
+    if not summary_file.is_file():
+        raise DataError(
+            f"{path} is not a salt-hls project: {SUMMARY_FILE} is missing (write one with `salt-hls convert MODEL --out DIR`)"
+        )
+    try:
+        summary = json.loads(summary_file.read_text())
+    except json.JSONDecodeError as err:
+        raise DataError(f"{summary_file}: not valid JSON ({err})") from None
+    top = summary.get("project_name") or "salt_tagger"
+    fw = path / "firmware"
+    files = {n: fw / n for n in (f"{top}.cpp", "defines.h", "parameters.h")}
+    missing = [str(f) for f in files.values() if not f.is_file()]
+    if missing:
+        raise DataError(f"{path} is not a complete hls4ml project: missing {', '.join(missing)}")
+    cpp, defines, params = (files[n].read_text() for n in files)
+    if summary.get("io_type", "io_parallel") != "io_parallel":
+        raise DataError(f"{path}: io_type {summary.get('io_type')!r}; the estimator models io_parallel projects only")
+
+    types = {name: parse_type(t) for t, name in _TYPEDEF.findall(defines)}
+    configs: dict[str, dict] = {}
+    for name, body in _STRUCT.findall(params):
+        cfg: dict = {}
+        for key, expr in _FIELD.findall(body):
+            v = _int_expr(expr)
+            if v is not None:
+                cfg[key] = v
+        for tname, alias in _TYPEDEF_IN_STRUCT.findall(body):
+            cfg.setdefault(alias, tname.strip())
+        if "pool_op" in body:
+            m = re.search(r"pool_op\s*=\s*nnet::(\w+)", body)
+            cfg["pool_op"] = m.group(1) if m else None
+        configs[name] = cfg
+
+    sig = re.search(rf"void\s+{re.escape(top)}\s*\((.*?)\)\s*\{{", cpp, re.S)
+    if not sig:
+        raise DataError(f"{files[f'{top}.cpp']}: the top function {top}() was not found")
+    variables: dict[str, tuple[str, int]] = {}
+    ports = []
+    for arg in _split_args(sig.group(1)):
+        m = re.match(r"(\w+)\s+(\w+)\[([0-9*+\s]+)\]", arg)
+        if not m:
+            raise DataError(f"{files[f'{top}.cpp']}: cannot read the top-level port {arg!r}")
+        variables[m.group(2)] = (m.group(1), _int_expr(m.group(3)))
+        ports.append(m.group(2))
+    for tname, var, size in _DECL.findall(cpp):
+        variables[var] = (tname, _int_expr(size))
+
+    calls = []
+    for func, targs, args, name in _CALL.findall(cpp):
+        if func.startswith("load_weights"):
+            continue
+        targs, args = _split_args(targs), _split_args(args)
+        n_in = len(targs) - 2
+        if n_in < 1 or len(args) < n_in + 1:
+            raise DataError(f"{files[f'{top}.cpp']}: cannot read the call nnet::{func} of layer {name}")
+        calls.append(Call(name, func, targs[:n_in], targs[n_in], targs[n_in + 1], args[:n_in], args[n_in], args[n_in + 1 :]))
+    if not calls:
+        raise DataError(f"{files[f'{top}.cpp']}: no layer calls found (is this an hls4ml project?)")
+    produced = {c.output for c in calls}
+    top_inputs = [p for p in ports if p not in produced]
+    top_outputs = [p for p in ports if p in produced]
+    for c in calls:
+        for v in (*c.inputs, c.output):
+            if v not in variables:
+                raise DataError(f"{files[f'{top}.cpp']}: variable {v} of layer {c.name} is not declared")
+            if variables[v][0] not in types:
+                raise DataError(f"{fw / 'defines.h'}: type {variables[v][0]} of {v} is not defined")
+
+    cfg_file = path / "hls4ml_config.yml"
+    uncertainty = 0.125  # Vitis HLS's default when hls4ml sets none
+    if cfg_file.is_file():
+        m = re.search(r"^ClockUncertainty:\s*'?([0-9.]+)\s*(%?)", cfg_file.read_text(), re.M)
+        if m:
+            uncertainty = float(m.group(1)) / 100.0 if m.group(2) else float(m.group(1)) / float(summary.get("clock_ns") or 5.0)
+    style = "dataflow" if re.search(r"#pragma HLS DATAFLOW", cpp) else "pipeline"
+    return Project(
+        path=path,
+        summary=summary,
+        top=top,
+        pipeline_style=style,
+        clock_ns=float(summary.get("clock_ns") or 5.0),
+        clock_uncertainty=uncertainty,
+        reuse=int(summary.get("reuse_factor") or 1),
+        part=summary.get("part") or "",
+        backend=summary.get("backend") or "",
+        types=types,
+        variables=variables,
+        configs=configs,
+        calls=calls,
+        top_inputs=top_inputs,
+        top_outputs=top_outputs,
+    )
+
+
+def log2_ceil(n: int) -> int:
+    return 0 if n <= 1 else math.ceil(math.log2(n))

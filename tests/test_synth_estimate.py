@@ -1,0 +1,208 @@
+"""The estimate without vendor tools: hand-checkable counts on a small converted SAL-T, da4ml's
+own figures for the constant multiplications, the schedule, the schema through `salt-hls check`,
+the reuse factor, and the refusal of a path that is not a project."""
+
+import functools
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from salt_hls.errors import DataError
+from salt_hls.synth.commands import check_command, estimate_command
+from salt_hls.synth.estimate import METHOD, EstimateOptions, estimate_project
+from salt_hls.synth.estimate_cost import CostOptions, LayerCost, LayerCoster, Step, cast_cost, cmvm, multiplier, rom_luts
+from salt_hls.synth.estimate_read import Fx, parse_type, read_project
+from salt_hls.synth.estimate_schedule import _Clock
+from salt_hls.synth.report import load_report
+
+ROOT = Path(__file__).resolve().parents[1]
+N, HEADS, K, HEAD_DIM, WIDTH = 8, 4, 4, 4, 16  # ModelSpec(n_particles=8) defaults: p = 4, d_model 16, 4 heads
+
+
+@functools.lru_cache(maxsize=1)
+def _model():
+    from salt_hls.model.builders import ModelSpec, build_model
+
+    model = build_model(ModelSpec(n_particles=N))
+    r = np.random.default_rng(0)
+    model.set_weights([w + r.normal(0, 0.3, w.shape).astype(np.float32) for w in model.get_weights()])
+    return model
+
+
+def _convert(path, reuse=1):
+    """The same small model every time (its weights are fixed once), converted without compiling."""
+    from salt_hls.hls.convert import ConvertSettings, convert
+
+    x = np.random.default_rng(1).normal(0, 1, (4, N, 3)).astype(np.float32)
+    convert(_model(), path, ConvertSettings(reuse=reuse), tb_inputs=x)
+    return path
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    return _convert(tmp_path_factory.mktemp("est") / "prj")
+
+
+@pytest.fixture(scope="module")
+def tiny_report(tiny):
+    return estimate_project(tiny)
+
+
+def _layer(report, name):
+    return next(l for l in report.breakdown["layers"] if l["name"] == name)
+
+
+def test_multiplier_and_table_counts_by_hand(tiny_report):
+    r = tiny_report
+    assert r.kind == "estimate" and r.method == METHOD and r.tool == "salt-hls estimate"
+    scores, values, softmax = (_layer(r, n) for n in ("scores", "attn_values", "attn_softmax"))
+    # Q.K~^T: heads * N * k outputs of head_dim products; 16-bit x 16-bit signed fits one DSP48E2 (27 x 18)
+    assert scores["multipliers"][0]["count"] == HEADS * N * K * HEAD_DIM == 512
+    assert scores["multipliers"][0]["impl"] == "dsp" and scores["dsp"] == 512
+    # A.V~: N * width outputs of k products; ufixed<10,1> (11 bits signed) x 16 bits: one DSP each
+    assert values["multipliers"][0]["count"] == N * WIDTH * K == 512 and values["dsp"] == 512
+    # softmax normalization e_j * 1/sum: ufixed<16,1> x ufixed<16,1> (17 x 17 signed), one per row entry
+    assert softmax["dsp"] == HEADS * N * K == 128
+    assert r.resources["post_synthesis"]["DSP"] == 512 + 512 + 128
+    # tables: one port per look-up, 1024 x 16 (or x 12) bits > 4096 bits -> BRAM18 (1K x 18), 2 ports each
+    exp, inv = softmax["tables"]
+    assert (exp["name"], exp["lookups"], exp["impl"], exp["bram18"]) == ("exp", HEADS * N * K, "bram18", 64)
+    assert (inv["name"], inv["lookups"], inv["bram18"]) == ("reciprocal", HEADS * N, 16)
+    for dyt in ("dyt1", "dyt2"):
+        (tanh,) = _layer(r, dyt)["tables"]
+        assert (tanh["lookups"], tanh["entries"], tanh["bits"], tanh["bram18"]) == (N * WIDTH, 1024, 12, 64)
+    assert r.resources["post_synthesis"]["BRAM18"] == 64 + 16 + 64 + 64
+    # the converter's pointwise layers process one particle per cycle (ParallelizationFactor 1): II = N
+    assert r.interval_max_cycles == N and r.breakdown["settings"]["pipeline_style"] == "dataflow"
+    assert _layer(r, "k_proj")["instances"] == 1 and _layer(r, "k_proj")["interval_cycles"] == N
+    assert sum(l["lut"] for l in r.breakdown["layers"]) == r.resources["post_synthesis"]["LUT"]
+
+
+def test_lut_rom_and_full_parallel_what_ifs(tiny, tiny_report):
+    r = estimate_project(tiny, EstimateOptions(table_impl="lut", full_parallel=True))
+    assert r.resources["post_synthesis"]["BRAM18"] == 0 and r.interval_max_cycles == 1
+    p = read_project(tiny)
+    (tanh,) = _layer(r, "dyt1")["tables"]
+    array = next(c for c in p.calls if c.name == "dyt1").weights[1]
+    assert tanh["luts_each"] == rom_luts(p.weight(array, f"{array}_t"), p.types[f"{array}_t"])[0] > 0
+    assert tanh["impl"] == "lut-rom" and tanh["luts"] == tanh["luts_each"] * N * WIDTH
+    k_proj = _layer(r, "k_proj")
+    assert k_proj["instances"] == N and k_proj["interval_cycles"] == 1
+    assert k_proj["lut_by_category"]["cmvm"] == round(k_proj["cmvm"][0]["luts_each"] * N)
+    assert r.latency_max_cycles < tiny_report.latency_max_cycles
+
+
+def test_rom_luts_by_hand():
+    # 128 entries of v = i // 8 in 4 unsigned integer bits: bits 0-2 vary inside both 64-entry blocks
+    # (3 x 2 LUT6), bit 3 is 0 in the first block and 1 in the second (no LUT); no mux above 512 entries
+    values = np.arange(128) // 8
+    assert rom_luts(values, Fx(4, 4, signed=False))[0] == 6
+    # a constant table costs nothing; 1024 entries of a varying bit: 16 LUT6 + one 4:1 LUT mux
+    assert rom_luts(np.zeros(256), Fx(8, 8, signed=False))[0] == 0
+    assert rom_luts(np.arange(1024) % 2, Fx(1, 1, signed=False))[0] == 17
+
+
+def test_cmvm_luts_are_da4mls_own(tiny, tiny_report):
+    from da4ml.trace import FixedVariableArray, HWConfig, comb_trace
+
+    def direct(kernel, t, bias=None):
+        k, i, f = t.kif
+        n = kernel.shape[0]
+        x = FixedVariableArray.from_kif(np.full(n, k), np.full(n, i), np.full(n, f), HWConfig(1, -1, -1),
+                                        solver_options={"hard_dc": 2, "search_all_decompose_dc": True})
+        y = x @ kernel
+        return comb_trace(x, y if bias is None else y + bias).cost
+
+    kernel = np.array([[0.5, -0.25], [0.75, 1.0], [0.125, 0.0]])
+    t = parse_type("ap_fixed<8,3,AP_RND_CONV,AP_SAT,0>")
+    assert cmvm(kernel, t).luts == direct(kernel, t) > 0
+    # the head's dense layer in the project, from its weight files: the breakdown holds da4ml's figure
+    p = read_project(tiny)
+    call = next(c for c in p.calls if c.name == "head1")
+    cfg = p.config(call)
+    w = p.weight(call.weights[0], cfg["weight_t"]).reshape(cfg["n_in"], cfg["n_out"])
+    b = p.weight(call.weights[1], cfg["bias_t"])
+    assert _layer(tiny_report, "head1")["cmvm"][0]["luts_each"] == direct(w, p.type_of_var(call.inputs[0]), b)
+
+
+def test_multiplier_rule():
+    s16 = Fx(16, 7)
+    assert multiplier(s16, s16) == {"impl": "dsp", "dsp": 1, "luts": 0, "delay_ns": multiplier(s16, s16)["delay_ns"]}
+    assert multiplier(Fx(30, 10), Fx(30, 10))["dsp"] == 4  # ceil(30/27) x ceil(30/18)
+    assert multiplier(Fx(27, 5), Fx(18, 5))["dsp"] == 1
+    lut = multiplier(Fx(8, 3), Fx(16, 7))  # 8 bits signed < 10: a LUT multiplier, min((8+1) x 16, (16+1) x 8) LUTs
+    assert lut["impl"] == "lut" and lut["luts"] == 17 * 8 and lut["dsp"] == 0
+
+
+def test_cast_and_packing_rules_by_hand():
+    # fixed<28,12> -> fixed<16,7,RND_CONV,SAT>: 7 fraction bits dropped (16-bit incrementer + ceil(7/6) tie
+    # detection) and 5 integer bits (16 select LUTs + ceil(6/6) overflow detection)
+    src, dst = parse_type("ap_fixed<28,12>"), parse_type("ap_fixed<16,7,AP_RND_CONV,AP_SAT,0>")
+    assert cast_cost(src, dst)[0] == (16 + 2) + (16 + 1)
+    assert cast_cost(src, dst, rounding=False)[0] == 16 + 1  # truncation is free, saturation is not
+    assert cast_cost(src, parse_type("ap_fixed<28,12>")) == (0.0, 0.0)
+    coster = LayerCoster(None, CostOptions(dsp_min_bits=1, dsp_packing=True))
+    lc = LayerCost("x", "f", "k")
+    coster._mults(lc, "8 x 9 bits: two per DSP48E2", Fx(8, 3), Fx(8, 1, signed=False), 100, 4)
+    assert lc.dsp == 50 and lc.multipliers[0]["impl"] == "dsp-packed"
+    coster._mults(lc, "16 x 16 bits: one each", Fx(16, 7), Fx(16, 7), 100, 4)
+    assert lc.dsp == 150
+
+
+def test_schedule_cuts_adder_levels_at_the_usable_period():
+    clock = _Clock(3.65)  # 5 ns less 27 % uncertainty
+    end, ff = clock.run((0, 0.0), Step("six adder levels", 6 * 0.9, bits=100, atom_ns=0.9), bits_before=50)
+    assert end == (1, pytest.approx(1.8)) and ff == 100  # four levels in cycle 0, two in cycle 1
+    end, ff = clock.run((0, 3.0), Step("BRAM read", 1.2, cycles=1), bits_before=40)
+    assert end == (1, 1.2) and ff == 40
+    end, ff = clock.run((0, 3.0), Step("DSP", 2.8), bits_before=30)
+    assert end == (1, 2.8) and ff == 30  # does not fit what is left: starts the next cycle
+
+
+def test_reuse_2_halves_the_multipliers(tiny, tiny_report, tmp_path):
+    r2 = estimate_project(_convert(tmp_path / "r2", reuse=2))
+    assert r2.resources["post_synthesis"]["DSP"] * 2 == tiny_report.resources["post_synthesis"]["DSP"] == 1152
+    assert _layer(r2, "scores")["multipliers"][0]["instances"] == 256
+    assert r2.resources["post_synthesis"]["BRAM18"] == 32 + 8 + 32 + 32  # table copies halved too
+    assert r2.interval_max_cycles == 2 * N  # one particle per 2 cycles in the pointwise layers
+    # the what-if override on the reuse-1 project gives the same figures as converting with reuse 2
+    what_if = estimate_project(tiny, EstimateOptions(reuse=2))
+    assert what_if.resources == r2.resources and what_if.latency_max_cycles == r2.latency_max_cycles
+
+
+def test_schema_round_trip_through_check(tiny, tmp_path):
+    out = tmp_path / "report.json"
+    res = CliRunner().invoke(estimate_command, [str(tiny), "--out", str(out), "--json"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(out.read_text())
+    assert data["kind"] == "estimate" and data["schema"] == "salt-hls/synth-report"
+    assert data["breakdown"]["layers"][0]["name"] == "embed" and data["resources"]["hls_estimate"] is None
+    back = load_report(out)
+    assert back.kind == "estimate" and back.resources == data_resources(data) and back.interval_max_cycles == N
+    loose = tmp_path / "loose.yaml"
+    loose.write_text("part: xcvu13p-flga2577-2-e\nclock_ns: 5\nii_max_cycles: 100\nlatency_max_ns: 100000\n"
+                     "resource_max_pct: {LUT: 100, FF: 100, DSP: 100, BRAM18: 100, URAM: 100}\n")
+    res = CliRunner().invoke(check_command, [str(out), "--budget", str(loose), "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)["report"]["kind"] == "estimate"
+    res = CliRunner().invoke(check_command, [str(out), "--budget", str(ROOT / "synth_reports/budgets/l1t-default.yaml")])
+    assert res.exit_code == 1, res.output  # II = 8 > 1
+
+
+def data_resources(data):
+    return {k: v for k, v in data["resources"].items() if v is not None}
+
+
+def test_not_a_project(tmp_path):
+    with pytest.raises(DataError, match="salt_summary.json is missing"):
+        estimate_project(tmp_path)
+    with pytest.raises(DataError, match="does not exist"):
+        estimate_project(tmp_path / "nowhere")
+    (tmp_path / "salt_summary.json").write_text("{}")
+    with pytest.raises(DataError, match="not a complete hls4ml project"):
+        estimate_project(tmp_path)
+    res = CliRunner().invoke(estimate_command, [str(tmp_path / "nowhere")])
+    assert res.exit_code == 2 and "does not exist" in res.output
