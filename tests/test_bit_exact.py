@@ -77,8 +77,6 @@ def test_reference_equals_qkeras_where_float32_is_exact():
 @pytest.fixture(scope="module", params=[16, 32, 64])
 def shipped(request, tmp_path_factory):
     model_dir = ROOT / "keras_models" / f"salt_n{request.param}"
-    if not model_dir.is_dir():
-        pytest.skip(f"{model_dir} missing")
     model, meta = load_model(model_dir)
     hls_model = convert(model_dir, tmp_path_factory.mktemp(f"n{request.param}") / "prj", ConvertSettings())
     hls_model.compile()

@@ -45,8 +45,6 @@ def test_full_model_is_bit_exact(backend, architecture, tmp_path):
 
 @pytest.mark.slow
 def test_shipped_n16_csim_on_shared_jets(shared_jets_path, tmp_path):
-    if not SHIPPED_N16.is_dir():
-        pytest.skip("shipped model keras_models/salt_n16 missing")
     res = CliRunner().invoke(main, ["convert", str(SHIPPED_N16), "--out", str(tmp_path / "prj")])
     assert res.exit_code == 0, res.output
     res = CliRunner().invoke(main, ["csim", str(tmp_path / "prj"), "--jets", str(shared_jets_path), "--max-jets", "1000",
