@@ -44,6 +44,24 @@ def test_full_model_is_bit_exact(backend, architecture, tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("parallelization,n_partitions", [(None, 1), (2, 5)])
+def test_parallelization_factor(parallelization, n_partitions, tmp_path):
+    """By default every per-particle layer takes all N particles per clock (hls4ml n_partitions = 1,
+    II = 1); a smaller factor time-multiplexes the particles and must compute the same bits."""
+    model = _random_model(ModelSpec(n_particles=10), seed=3)
+    x = np.random.default_rng(4).normal(0, 1.5, (40, 10, 3)).astype(np.float32)
+    hls_model = convert(model, tmp_path / "prj", ConvertSettings(parallelization=parallelization), tb_inputs=x[:10])
+    params = (tmp_path / "prj" / "firmware" / "parameters.h").read_text()
+    assert "n_partitions = 10;" not in params  # hls4ml's default, PF = 1
+    assert f"static const unsigned n_partitions = {n_partitions};" in params
+    summary = json.loads((tmp_path / "prj" / "salt_summary.json").read_text())
+    assert summary["parallelization_factor"] == (parallelization or 10)
+    hls_model.compile()
+    expected = firmware_model(model).predict(x, verbose=0)
+    np.testing.assert_array_equal(np.asarray(hls_model.predict(x)).reshape(expected.shape), expected)
+
+
+@pytest.mark.slow
 def test_shipped_n16_csim_on_shared_jets(shared_jets_path, tmp_path):
     res = CliRunner().invoke(main, ["convert", str(SHIPPED_N16), "--out", str(tmp_path / "prj")])
     assert res.exit_code == 0, res.output
@@ -74,6 +92,8 @@ def test_refuses_existing_project(tmp_path):
         (ConvertSettings(clock_ns=0), "clock period 0 ns is out of range"),
         (ConvertSettings(reuse=0), "reuse factor must be an integer >= 1"),
         (ConvertSettings(backend="Quartus"), "unknown backend 'Quartus'"),
+        (ConvertSettings(parallelization=3), r"parallelization factor 3 does not divide N = 8; choose one of \[1, 2, 4, 8\]"),
+        (ConvertSettings(parallelization=0), "parallelization factor must be an integer >= 1"),
     ],
 )
 def test_bad_settings_are_refused(settings, msg, tmp_path):

@@ -32,12 +32,14 @@ def _model():
     return model
 
 
-def _convert(path, reuse=1):
-    """The same small model every time (its weights are fixed once), converted without compiling."""
+def _convert(path, reuse=1, parallelization=1, **settings):
+    """The same small model every time (its weights are fixed once), converted without compiling.
+    ParallelizationFactor 1 (one particle per cycle, II = N) unless asked: the what-if tests compare
+    it with all particles at once."""
     from salt_hls.hls.convert import ConvertSettings, convert
 
     x = np.random.default_rng(1).normal(0, 1, (4, N, 3)).astype(np.float32)
-    convert(_model(), path, ConvertSettings(reuse=reuse), tb_inputs=x)
+    convert(_model(), path, ConvertSettings(reuse=reuse, parallelization=parallelization, **settings), tb_inputs=x)
     return path
 
 
@@ -75,7 +77,7 @@ def test_multiplier_and_table_counts_by_hand(tiny_report):
         (tanh,) = _layer(r, dyt)["tables"]
         assert (tanh["lookups"], tanh["entries"], tanh["bits"], tanh["bram18"]) == (N * WIDTH, 1024, 12, 64)
     assert r.resources["post_synthesis"]["BRAM18"] == 64 + 16 + 64 + 64
-    # the converter's pointwise layers process one particle per cycle (ParallelizationFactor 1): II = N
+    # ParallelizationFactor 1: the pointwise layers process one particle per cycle, II = N
     assert r.interval_max_cycles == N and r.breakdown["settings"]["pipeline_style"] == "dataflow"
     assert _layer(r, "k_proj")["instances"] == 1 and _layer(r, "k_proj")["interval_cycles"] == N
     assert sum(l["lut"] for l in r.breakdown["layers"]) == r.resources["post_synthesis"]["LUT"]
@@ -206,3 +208,44 @@ def test_not_a_project(tmp_path):
         estimate_project(tmp_path)
     res = CliRunner().invoke(estimate_command, [str(tmp_path / "nowhere")])
     assert res.exit_code == 2 and "does not exist" in res.output
+
+
+DA_SNIPPET = """
+template <typename inp_t, typename out_t>
+void dense_da_7(inp_t model_inp[2], out_t model_out[2]) { // ap_fixed<8,3> -> ap_fixed<12,5>
+    #pragma HLS INLINE
+
+    ap_fixed<8,3> v0 = model_inp[0]; // 0.0
+    ap_fixed<8,3> v1 = model_inp[1]; // 0.0
+    ap_fixed<10,5> v2 = v0 + bit_shift<2>(v1); // 1.0
+    ap_fixed<11,5> v3 = v2 - v1; // 2.0
+    ap_fixed<11,5> v4 = v3 - ap_ufixed<1,2>(2.0); // 3.0
+    ap_fixed<9,4> v5 = bit_shift<1>(v0); // 0.0
+
+    model_out[0] = ap_fixed<12,5>(v4);
+    model_out[1] = ap_fixed<12,5>(v5);
+}
+"""
+
+
+def test_da_kernel_is_read_from_the_emitted_code():
+    from salt_hls.synth.estimate_read import read_da_kernels
+
+    k = read_da_kernels(DA_SNIPPET)["dense_da_7"]
+    # three adders (v2, v3, v4: the constant subtraction is an adder too) of 10 + 11 + 11 bits; v5 is a wire
+    assert (k.n_adders, k.adder_bits, k.depth, k.out_width) == (3, 32, 3, 12)
+
+
+def test_distributed_arithmetic_project_is_costed_as_emitted(tiny, tmp_path):
+    prj = _convert(tmp_path / "da", parallelization=None, dense_strategy="distributed_arithmetic")
+    rep = estimate_project(prj)
+    emitted = read_project(prj).da_kernels
+    ffn1 = _layer(rep, "ffn1")
+    (entry,) = ffn1["cmvm"]
+    assert entry["what"].endswith("(distributed arithmetic, as emitted)")
+    assert entry["luts_each"] == emitted[entry["what"].split()[0]].adder_bits
+    assert ffn1["lut_by_category"]["cmvm"] == entry["luts_each"] * N  # one adder graph per particle (PF = N)
+    assert rep.interval_max_cycles == 1
+    # da4ml's own cost model (used for Latency-strategy projects) and the graph hls4ml emitted agree to 25 %
+    latency_cmvm = _layer(estimate_project(tiny, EstimateOptions(full_parallel=True)), "ffn1")["lut_by_category"]["cmvm"]
+    assert 0.75 < ffn1["lut_by_category"]["cmvm"] / latency_cmvm < 1.25

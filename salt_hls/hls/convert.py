@@ -19,6 +19,7 @@ from salt_hls.hls.register import register
 BACKENDS = ("Vitis", "Vivado")
 DEFAULT_PART = "xcvu13p-flga2577-2-e"
 PROJECT_NAME = "salt_tagger"
+DENSE_STRATEGIES = ("latency", "distributed_arithmetic")
 SUMMARY_FILE = "salt_summary.json"
 MODEL_COPY = "keras_model"
 
@@ -29,6 +30,12 @@ class ConvertSettings:
     part: str = DEFAULT_PART
     clock_ns: float = 5.0
     reuse: int = 1
+    # ParallelizationFactor of the per-particle layers: how many particles each one processes per
+    # clock. None means all N, the L1T default (II = ReuseFactor); hls4ml's own default, 1, gives II = N.
+    parallelization: int | None = None
+    # How constant-weight Dense layers are built: "latency" (hls4ml's, one product per weight, HLS
+    # maps each) or "distributed_arithmetic" (hls4ml + da4ml shift-add adder graphs, no DSPs).
+    dense_strategy: str = "latency"
     trace: bool = False
 
     def validate(self) -> None:
@@ -41,6 +48,19 @@ class ConvertSettings:
             raise ConfigError(f"clock period {self.clock_ns!r} ns is out of range; give a period in ns between 0.5 and 100 (e.g. 5 for 200 MHz)")
         if not isinstance(self.reuse, int) or self.reuse < 1:
             raise ConfigError(f"reuse factor must be an integer >= 1, got {self.reuse!r}")
+        if self.dense_strategy not in DENSE_STRATEGIES:
+            raise ConfigError(f"unknown dense strategy {self.dense_strategy!r}; choose {' or '.join(DENSE_STRATEGIES)}")
+        if self.dense_strategy == "distributed_arithmetic" and self.reuse != 1:
+            raise ConfigError("the distributed_arithmetic dense strategy needs reuse factor 1 (hls4ml builds it fully parallel)")
+        if self.parallelization is not None and (not isinstance(self.parallelization, int) or self.parallelization < 1):
+            raise ConfigError(f"parallelization factor must be an integer >= 1 (particles per clock), got {self.parallelization!r}")
+
+    def parallelization_for(self, n_particles: int) -> int:
+        pf = n_particles if self.parallelization is None else self.parallelization
+        if n_particles % pf:
+            divisors = [d for d in range(1, n_particles + 1) if n_particles % d == 0]
+            raise ConfigError(f"parallelization factor {pf} does not divide N = {n_particles}; choose one of {divisors}")
+        return pf
 
 
 def firmware_model(model: tf.keras.Model) -> tf.keras.Model:
@@ -79,6 +99,7 @@ def hls_config(model: tf.keras.Model, plan: dict, settings: ConvertSettings) -> 
 
     config = hls4ml.utils.config_from_keras_model(model, granularity="name", backend=settings.backend)
     config["Model"].update({"ReuseFactor": settings.reuse, "Strategy": "Latency", "TraceOutput": settings.trace})
+    pf = settings.parallelization_for(model.input_shape[1])
     for name, layer_cfg in config["LayerName"].items():
         base = name if name in plan else name.rsplit("_", 1)[0]
         if base not in plan:
@@ -86,6 +107,9 @@ def hls_config(model: tf.keras.Model, plan: dict, settings: ConvertSettings) -> 
         types = plan[base].types if base == name else {"result": plan[base].result}
         layer_cfg["Precision"] = {k: str(v) for k, v in types.items()}
         layer_cfg["ReuseFactor"] = settings.reuse
+        layer_cfg["ParallelizationFactor"] = pf  # read by hls4ml for the per-particle (pointwise) layers only
+        if settings.dense_strategy != "latency" and base == name and type(model.get_layer(name)).__name__ in ("QDense", "Dense"):
+            layer_cfg["Strategy"] = settings.dense_strategy
         layer_cfg["Trace"] = settings.trace
     return config
 
@@ -169,6 +193,8 @@ def write_summary(output_dir: Path, fw: tf.keras.Model, plan: dict, settings: Co
         "part": settings.part,
         "clock_ns": settings.clock_ns,
         "reuse_factor": settings.reuse,
+        "parallelization_factor": settings.parallelization_for(fw.input_shape[1]),
+        "dense_strategy": settings.dense_strategy,
         "io_type": "io_parallel",
         "strategy": "Latency",
         "model": metadata.get("spec"),

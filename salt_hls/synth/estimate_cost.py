@@ -393,6 +393,33 @@ class LayerCoster:
             lc.extra_cycles = (parts - 1) * max(self.o.reuse, 1)
             lc.notes.append(f"ParallelizationFactor {per_cycle}: {parts} groups of particles one after another, II {lc.interval}")
 
+    def _da_kernel(self, call: Call, lc: LayerCost, kernel: str, copies: int) -> None:
+        """A layer built by hls4ml's distributed_arithmetic strategy: cost the adder graph it emitted."""
+        k = self.p.da_kernels.get(kernel)
+        if k is None:
+            raise DataError(f"{self.p.path}: layer {call.name} uses {kernel}, which nnet_utils/nnet_code_gen.h does not define")
+        lc.add("cmvm", k.adder_bits * copies)
+        lc.cmvm.append({"what": f"{kernel} (distributed arithmetic, as emitted)", "adders": k.n_adders, "luts_each": k.adder_bits,
+                        "depth": k.depth, "copies": copies, "instances": copies})
+        ta = t_add(k.out_width or self.p.type_of_var(call.output).width)
+        lc.steps.append(Step(f"adder graph ({k.depth} levels)", k.depth * ta, lc.out_bits, atom_ns=ta))
+
+    def _dense_da(self, call: Call, lc: LayerCost) -> None:
+        self._da_kernel(call, lc, call.config, 1)
+
+    def _conv1d_cl(self, call: Call, lc: LayerCost) -> None:
+        cfg = self.p.config(call)
+        if "dense_da" not in cfg or cfg.get("filt_width", 1) != 1:
+            raise DataError(f"{self.p.path}: layer {call.name} is a Conv1D that is neither pointwise nor distributed "
+                            "arithmetic; the estimator models only the layers salt-hls convert writes")
+        n, parts = cfg["in_width"], 1 if self.o.full_parallel else cfg.get("n_partitions", 1)
+        lc.copies = n
+        self._da_kernel(call, lc, cfg["dense_da"], n // parts)
+        if parts > 1:
+            lc.interval = parts
+            lc.extra_cycles = parts - 1
+            lc.notes.append(f"ParallelizationFactor {n // parts}: {parts} groups of particles one after another, II {parts}")
+
     def _dense(self, call: Call, lc: LayerCost) -> None:
         cfg = self.p.config(call)
         self._dense_common(call, lc, cfg["n_in"], cfg["n_out"], 1, divisible=False)

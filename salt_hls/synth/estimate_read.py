@@ -81,6 +81,37 @@ class Call:
     weights: list[str]
 
 
+@dataclass(frozen=True)
+class DaKernel:
+    """A constant-matrix multiply that hls4ml's distributed_arithmetic strategy emitted (da4ml's
+    shift-add graph, in nnet_utils/nnet_code_gen.h): its adders, their total width, its depth."""
+
+    name: str
+    n_adders: int
+    adder_bits: int  # sum of the adders' output widths: one LUT per bit (LUT6 + carry chain)
+    depth: int  # adder levels on the longest path (da4ml's latency annotation)
+    out_width: int
+
+
+_DA_FUNC = re.compile(r"^void\s+(dense_da_\d+)\s*\(.*?\)\s*\{(.*?)^\}", re.M | re.S)
+_DA_ADD = re.compile(r"^\s*ap_u?fixed<(\d+),\s*-?\d+>\s+v\d+\s*=\s*(.+?);\s*//\s*([0-9.]+)", re.M)
+_DA_OUT = re.compile(r"->\s*ap_u?fixed<(\d+),")
+
+
+def read_da_kernels(code: str) -> dict[str, DaKernel]:
+    kernels = {}
+    for name, body in _DA_FUNC.findall(code):
+        n, bits, depth = 0, 0, 0
+        for width, rhs, level in _DA_ADD.findall(body):
+            depth = max(depth, int(math.ceil(float(level))))
+            if re.search(r"\S\s[+-]\s", rhs):  # an adder or subtractor (not a copy, shift or constant)
+                n, bits = n + 1, bits + int(width)
+        head = re.search(rf"void\s+{name}\s*\([^)]*\)\s*\{{[^\n]*", code)
+        out = _DA_OUT.search(head.group(0)) if head else None
+        kernels[name] = DaKernel(name, n, bits, depth, int(out.group(1)) if out else 0)
+    return kernels
+
+
 @dataclass
 class Project:
     path: Path
@@ -98,6 +129,7 @@ class Project:
     calls: list[Call]
     top_inputs: list[str]
     top_outputs: list[str]
+    da_kernels: dict = field(default_factory=dict)  # dense_da_<k> -> DaKernel
     _weights: dict = field(default_factory=dict)
 
     def kind(self, call: Call) -> str | None:
@@ -137,7 +169,7 @@ class Project:
 
 _CALL = re.compile(r"nnet::(\w+)<([^;]*?)>\s*\(([^;]*?)\);\s*//\s*(\S+)")
 _DECL = re.compile(r"^\s*(\w+)\s+(\w+)\[([0-9*+\s]+)\];", re.M)
-_STRUCT = re.compile(r"^struct\s+(\w+)\s*:[^{]*\{(.*?)^\};", re.M | re.S)
+_STRUCT = re.compile(r"^struct\s+(\w+)\s*(?::[^{]*)?\{(.*?)^\};", re.M | re.S)
 _FIELD = re.compile(r"static const (?:unsigned|int|bool|long)\s+(\w+)\s*=\s*([^;]+);")
 _TYPEDEF_IN_STRUCT = re.compile(r"typedef\s+([\w:<>, ]+?)\s+(\w+)\s*;")
 _TYPEDEF = re.compile(r"^typedef\s+(ap_\w+<[^;]*>)\s+(\w+)\s*;", re.M)
@@ -208,6 +240,9 @@ def read_project(path: str | Path) -> Project:
                 cfg[key] = v
         for tname, alias in _TYPEDEF_IN_STRUCT.findall(body):
             cfg.setdefault(alias, tname.strip())
+        m = re.search(r"dense_da\s*=\s*nnet::(dense_da_\d+)", body)
+        if m:
+            cfg["dense_da"] = m.group(1)
         if "pool_op" in body:
             m = re.search(r"pool_op\s*=\s*nnet::(\w+)", body)
             cfg["pool_op"] = m.group(1) if m else None
@@ -232,6 +267,11 @@ def read_project(path: str | Path) -> Project:
         if func.startswith("load_weights"):
             continue
         targs, args = _split_args(targs), _split_args(args)
+        if re.fullmatch(r"dense_da_\d+", func) and len(targs) == 2 and len(args) == 2:
+            calls.append(Call(name, "dense_da", [targs[0]], targs[1], func, [args[0]], args[1], []))
+            continue
+        if func == "conv1d_cl" and len(targs) == 3 and targs[0] in configs:
+            targs = [targs[1], targs[2], targs[0]]  # the distributed_arithmetic Conv1D puts its config first
         n_in = len(targs) - 2
         if n_in < 1 or len(args) < n_in + 1:
             raise DataError(f"{files[f'{top}.cpp']}: cannot read the call nnet::{func} of layer {name}")
@@ -254,6 +294,7 @@ def read_project(path: str | Path) -> Project:
         m = re.search(r"^ClockUncertainty:\s*'?([0-9.]+)\s*(%?)", cfg_file.read_text(), re.M)
         if m:
             uncertainty = float(m.group(1)) / 100.0 if m.group(2) else float(m.group(1)) / float(summary.get("clock_ns") or 5.0)
+    code_gen = fw / "nnet_utils" / "nnet_code_gen.h"
     style = "dataflow" if re.search(r"#pragma HLS DATAFLOW", cpp) else "pipeline"
     return Project(
         path=path,
@@ -271,6 +312,7 @@ def read_project(path: str | Path) -> Project:
         calls=calls,
         top_inputs=top_inputs,
         top_outputs=top_outputs,
+        da_kernels=read_da_kernels(code_gen.read_text()) if code_gen.is_file() else {},
     )
 
 

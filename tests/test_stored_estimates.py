@@ -1,0 +1,57 @@
+"""The estimates committed in synth_reports/ are of the shipped models, reproducible, and checked
+against the default Level-1 budget here, in CI (issue 5: none of them fits)."""
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from salt_hls.synth.commands import check_command
+
+ROOT = Path(__file__).resolve().parents[1]
+BUDGET = ROOT / "synth_reports" / "budgets" / "l1t-default.yaml"
+PART = "xcvu13p-flga2577-2-e"
+
+# The figures that exceed the default budget, per model (benchmarks/fit/results.md).
+OVER = {
+    16: {"latency max", "LUT (post-synthesis)", "DSP (post-synthesis)"},
+    32: {"latency max", "LUT (post-synthesis)", "DSP (post-synthesis)", "BRAM18 (post-synthesis)"},
+    64: {"latency max", "LUT (post-synthesis)", "FF (post-synthesis)", "DSP (post-synthesis)", "BRAM18 (post-synthesis)"},
+}
+
+
+def _stored(n):
+    return ROOT / "synth_reports" / f"salt_n{n}" / PART / "salt-hls-estimate"
+
+
+@pytest.mark.parametrize("n", sorted(OVER))
+def test_stored_estimate_checked_against_default_budget(n):
+    res = CliRunner().invoke(check_command, [str(_stored(n) / "report.json"), "--budget", str(BUDGET), "--json"])
+    assert res.exit_code == 1, res.output  # 1: something does not fit
+    out = json.loads(res.output)
+    assert out["fits"] is False and out["report"]["kind"] == "estimate"
+    assert {r["figure"] for r in out["rows"] if not r["ok"]} == OVER[n]
+    ii = next(r for r in out["rows"] if r["figure"] == "interval (II) max")
+    assert ii["value"] == 1 and ii["ok"]  # the default conversion is fully parallel
+
+
+@pytest.mark.parametrize("n", sorted(OVER))
+def test_stored_estimate_is_of_the_shipped_model(n):
+    meta = json.loads((_stored(n) / "meta.json").read_text())
+    h5 = ROOT / "keras_models" / f"salt_n{n}" / "model.h5"
+    assert meta["model_sha256"] == hashlib.sha256(h5.read_bytes()).hexdigest(), "re-run benchmarks/fit/run.py"
+    assert meta["part"] == PART and meta["settings"]["reuse_factor"] == 1
+
+
+@pytest.mark.slow
+def test_stored_n16_estimate_is_reproducible(tmp_path):
+    from salt_hls.hls.convert import ConvertSettings, convert
+    from salt_hls.synth.estimate import estimate_project
+
+    convert(ROOT / "keras_models" / "salt_n16", tmp_path / "prj", ConvertSettings(part=PART))
+    fresh = estimate_project(tmp_path / "prj").to_dict()
+    stored = json.loads((_stored(16) / "report.json").read_text())
+    for key in ("resources", "latency", "interval", "clock"):
+        assert fresh[key] == stored[key], key
