@@ -230,7 +230,7 @@ def _print_flow(s: dict) -> None:
     t.add_row("bit-exact vs reference", f"{c['n_bit_exact']}/{c['n_jets']} jets" + ("" if s["bit_exact"] else "  NOT BIT-EXACT"))
     r = e["resources"] or {}
     t.add_row("estimate", f"latency {e['latency_cycles']} cycles = {e['latency_ns']} ns, II {e['ii_cycles']}; "
-                          f"LUT {r.get('LUT')}, FF {r.get('FF')}, DSP {r.get('DSP')}, BRAM18 {r.get('BRAM18')}")
+                          ", ".join(f"{k} {r[k]:,}" for k in ("LUT", "FF", "DSP", "BRAM18") if r.get(k) is not None))
     t.add_row("largest LUT users", ", ".join(f"{n} {p} %" for n, _, p in e["dominant_luts"]))
     for row in s["budget"]["rows"]:
         value = "-" if row["value"] is None else f"{row['value']:.4g}"

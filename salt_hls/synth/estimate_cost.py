@@ -333,6 +333,12 @@ class LayerCoster:
         lc.cmvm.append(entry)
         return c
 
+    def _adder_tree_then_cast(self, lc: LayerCost, what: str, depth: int, acc_t: Fx, out_t: Fx, n_values: int) -> None:
+        """The steps of a constant-weight sum: `depth` adder levels into `n_values` accumulators, then the cast."""
+        ta = t_add(acc_t.width)
+        lc.steps.append(Step(f"{what} ({depth} levels)", depth * ta, n_values * acc_t.width, atom_ns=ta))
+        lc.steps.append(Step("cast", self._casts(lc, acc_t, out_t, n_values), lc.out_bits))
+
     def _casts(self, lc: LayerCost, src: Fx, dst: Fx, n: int) -> float:
         luts, delay = cast_cost(src, dst, rounding=self.o.cast_mode != "trn")
         lc.add("cast", luts * n)
@@ -493,11 +499,7 @@ class LayerCoster:
                 depth = max(depth, c.depth)
         lc.copies = heads * parts * hd
         lc.instances = self._shared(hd)[0] * heads * parts
-        ta = t_add(p.types[cfg["accum_t"]].width)
-        lc.steps.append(Step(f"weighted sum ({depth} levels)", depth * ta, parts * width * p.types[cfg["accum_t"]].width,
-                             atom_ns=ta))
-        d = self._casts(lc, p.types[cfg["accum_t"]], out_t, parts * width)
-        lc.steps.append(Step("cast", d, lc.out_bits))
+        self._adder_tree_then_cast(lc, "weighted sum", depth, p.types[cfg["accum_t"]], out_t, parts * width)
 
     def _linformer_projection(self, call: Call, lc: LayerCost) -> None:
         p, cfg = self.p, self.p.config(call)
@@ -510,11 +512,7 @@ class LayerCoster:
             depth = max(depth, c.depth)
         lc.copies = heads * hd
         lc.instances = self._shared(hd)[0] * heads
-        ta = t_add(p.types[cfg["accum_t"]].width)
-        lc.steps.append(Step(f"projection ({depth} levels)", depth * ta, k * width * p.types[cfg["accum_t"]].width,
-                             atom_ns=ta))
-        d = self._casts(lc, p.types[cfg["accum_t"]], out_t, k * width)
-        lc.steps.append(Step("cast", d, lc.out_bits))
+        self._adder_tree_then_cast(lc, "projection", depth, p.types[cfg["accum_t"]], out_t, k * width)
 
     def _attention_scores(self, call: Call, lc: LayerCost) -> None:
         p, cfg = self.p, self.p.config(call)

@@ -1,0 +1,43 @@
+"""salt-hls flow: convert -> bit-exact C simulation -> estimate -> budget check, with its exit codes."""
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from salt_hls.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT = (ROOT / "synth_reports" / "budgets" / "l1t-default.yaml").read_text()
+
+
+@pytest.mark.slow
+def test_flow_on_shipped_n16(tmp_path, shared_jets_path):
+    roomy = tmp_path / "roomy.yaml"
+    roomy.write_text(DEFAULT.replace("latency_max_ns: 100", "latency_max_ns: 1000").replace(": 13\n", ": 100\n"))
+    args = ["flow", str(ROOT / "keras_models" / "salt_n16"), "--jets", str(shared_jets_path), "--test-split",
+            "--max-jets", "200", "--json"]
+
+    res = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "a")])
+    assert res.exit_code == 3, res.output  # bit-exact, over the default budget
+    s = json.loads(res.output)
+    assert s["bit_exact"] and s["csim"]["n_jets"] == s["csim"]["n_bit_exact"] == 200
+    assert s["estimate"]["ii_cycles"] == 1 and not s["budget"]["fits"]
+    over = {r["figure"] for r in s["budget"]["rows"] if not r["ok"]}
+    assert over == {"latency max", "LUT (post-synthesis)", "DSP (post-synthesis)"}
+    assert json.loads((tmp_path / "a" / "summary.json").read_text()) == s
+    assert json.loads((tmp_path / "a" / "estimate.json").read_text())["kind"] == "estimate"
+
+    res = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "b"), "--budget", str(roomy)])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)["budget"]["fits"]
+
+
+def test_flow_refuses_bad_budget_before_converting(tmp_path, shared_jets_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("schema_version: 1\nname: x\n")
+    res = CliRunner().invoke(main, ["flow", str(ROOT / "keras_models" / "salt_n16"), "--jets", str(shared_jets_path),
+                                    "--out", str(tmp_path / "out"), "--budget", str(bad)])
+    assert res.exit_code == 2 and "bad.yaml" in res.output
+    assert not (tmp_path / "out" / "project").exists()
