@@ -66,6 +66,8 @@ def generate_jets_cmd(out, per_class, particles, seed, underlying_event):
 @click.option("--partitions", default=4, show_default=True, type=int, help="SAL-T p (Linformer k).")
 @click.option("--d-model", default=16, show_default=True, type=int)
 @click.option("--heads", default=4, show_default=True, type=int)
+@click.option("--ffn-dim", default=16, show_default=True, type=int, help="Hidden width of the feed-forward block.")
+@click.option("--head-dim", "head_width", default=16, show_default=True, type=int, help="Hidden width of the classifier head.")
 @click.option("--quant", "quant_items", multiple=True, metavar="SITE=FORMAT",
               help="Override a quantization site, e.g. qkv.weight=6,1 or softmax.result=u8,1 (repeatable).")
 @click.option("--sort", type=click.Choice(["kt", "pt", "dr"]), default="kt", show_default=True)
@@ -77,7 +79,7 @@ def generate_jets_cmd(out, per_class, particles, seed, underlying_event):
 @click.option("--max-jets", default=None, type=int, help="Use only the first jets of the file.")
 @click.option("--init-from", default=None, type=click.Path(), help="Start from this model's weights (e.g. the float twin).")
 @click.option("--force", is_flag=True, help="Replace an existing output directory.")
-def train(jets_path, n_particles, architecture, float_model, out, partitions, d_model, heads, quant_items, sort,
+def train(jets_path, n_particles, architecture, float_model, out, partitions, d_model, heads, ffn_dim, head_width, quant_items, sort,
           epochs, patience, batch_size, learning_rate, seed, max_jets, init_from, force):
     """Train a model (quantization-aware unless --float) and save it with its metadata."""
     from salt_hls.model.builders import ModelSpec
@@ -86,7 +88,7 @@ def train(jets_path, n_particles, architecture, float_model, out, partitions, d_
 
     quant = QuantConfig.parse_overrides(list(quant_items)).to_dict() if quant_items else {}
     spec = ModelSpec(architecture=architecture, n_particles=n_particles, n_partitions=partitions, d_model=d_model,
-                     n_heads=heads, quantized=not float_model, quant=quant)
+                     n_heads=heads, ffn_dim=ffn_dim, head_dim=head_width, quantized=not float_model, quant=quant)
     settings = TrainSettings(epochs=epochs, patience=patience, batch_size=batch_size, learning_rate=learning_rate,
                              seed=seed, sort=sort, max_jets=max_jets)
     meta = run_train(jets_path, spec, out, settings, init_from=init_from, overwrite=force)

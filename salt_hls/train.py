@@ -49,6 +49,16 @@ def prepared_split(jets_path, n_particles: int, sort: str, split_seed: int, max_
     return (Xtr, jets.labels[tr]), (Xva, jets.labels[va]), (Xte, jets.labels[te]), norm
 
 
+def _portable_path(path) -> str:
+    """A path as it should be recorded in metadata: relative to the working directory when under it,
+    so that a model trained in one checkout names its parent the same way in another."""
+    p = Path(path).resolve()
+    try:
+        return str(p.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
 def _load_init(init_from, spec: ModelSpec):
     model, meta = load_model(init_from)
     init_spec = ModelSpec.from_dict(meta["spec"]) if "spec" in meta else None
@@ -114,7 +124,7 @@ def train(jets_path, spec: ModelSpec, out_dir, settings: TrainSettings = TrainSe
             "best_val_loss": float(np.min(history.history["val_loss"])),
             "seconds": round(train_seconds, 1),
             "settings": settings.__dict__,
-            "init_from": str(init_from) if init_from else None,
+            "init_from": _portable_path(init_from) if init_from else None,
             "platform": f"{platform.machine()} {platform.system()}, TensorFlow {tf.__version__}",
         },
         "test_metrics": metrics,

@@ -52,7 +52,11 @@ def main():
     ap.add_argument("--jets", default=str(ROOT.parent / "shared" / "data" / "jets_pythia8_train.h5"))
     ap.add_argument("--particles", type=int, nargs="+", default=[16, 32, 64])
     ap.add_argument("--models", nargs="+", default=["salt", "linformer", "deepsets"])
+    ap.add_argument("--render-only", action="store_true", help="Rewrite results.md from results.json and reading.md.")
     args = ap.parse_args()
+    if args.render_only:
+        _write(json.loads((HERE / "results.json").read_text())["rows"], args.jets)
+        return
     rows = []
     for arch in args.models:
         for n in args.particles:
@@ -105,6 +109,9 @@ def _write(rows, jets):
         rej = " | ".join(f"{r['rejection_at_80'][c]:.1f}" for c in CLASS_NAMES)
         lines.append(f"| {r['model']} | {r['n_particles']} | {r['variant']} | {r['parameters']} | "
                      f"{100 * r['accuracy']:.2f} % | {r['auc']:.4f} | {rej} |")
+    reading = HERE / "reading.md"  # what we read in the table, kept by hand beside the script
+    if reading.is_file():
+        lines += ["", "## Reading", "", *reading.read_text().splitlines()]
     (HERE / "results.md").write_text("\n".join(lines) + "\n")
 
 
