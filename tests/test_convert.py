@@ -18,6 +18,7 @@ SHIPPED_N16 = ROOT / "keras_models" / "salt_n16"
 
 
 def _random_model(spec, seed=0):
+    tf.keras.utils.set_random_seed(seed)  # the initializers draw from the global state: fix it, whatever ran before
     model = build_model(spec)
     r = np.random.default_rng(seed)
     model.set_weights([w + r.normal(0, 0.3, w.shape).astype(np.float32) for w in model.get_weights()])

@@ -99,7 +99,6 @@ def hls_config(model: tf.keras.Model, plan: dict, settings: ConvertSettings) -> 
 
     config = hls4ml.utils.config_from_keras_model(model, granularity="name", backend=settings.backend)
     config["Model"].update({"ReuseFactor": settings.reuse, "Strategy": "Latency", "TraceOutput": settings.trace})
-    pf = settings.parallelization_for(model.input_shape[1])
     for name, layer_cfg in config["LayerName"].items():
         base = name if name in plan else name.rsplit("_", 1)[0]
         if base not in plan:
@@ -107,7 +106,10 @@ def hls_config(model: tf.keras.Model, plan: dict, settings: ConvertSettings) -> 
         types = plan[base].types if base == name else {"result": plan[base].result}
         layer_cfg["Precision"] = {k: str(v) for k, v in types.items()}
         layer_cfg["ReuseFactor"] = settings.reuse
-        layer_cfg["ParallelizationFactor"] = pf  # read by hls4ml for the per-particle (pointwise) layers only
+        keras_layer = model.get_layer(name) if base == name else None
+        if type(keras_layer).__name__ in ("QDense", "Dense") and len(keras_layer.input_shape) == 3:
+            # a Dense on (particles, features) becomes hls4ml's PointwiseConv1D, which reads this factor
+            layer_cfg["ParallelizationFactor"] = settings.parallelization_for(keras_layer.input_shape[1])
         if settings.dense_strategy != "latency" and base == name and type(model.get_layer(name)).__name__ in ("QDense", "Dense"):
             layer_cfg["Strategy"] = settings.dense_strategy
         layer_cfg["Trace"] = settings.trace
@@ -174,6 +176,12 @@ def convert(model, output_dir, settings: ConvertSettings = ConvertSettings(), fo
     return hls_model
 
 
+def _parallelization_summary(fw: tf.keras.Model, settings: ConvertSettings):
+    """The factor of the per-particle layers (None when the model has none)."""
+    seqs = {l.input_shape[1] for l in fw.layers if type(l).__name__ in ("QDense", "Dense") and len(l.input_shape) == 3}
+    return settings.parallelization_for(seqs.pop()) if len(seqs) == 1 else None
+
+
 def _write_dat(path: Path, arrays) -> None:
     """hls4ml testbench rows: one jet per line, every input flattened and concatenated in order."""
     arrays = arrays if isinstance(arrays, (list, tuple)) else [arrays]
@@ -193,7 +201,7 @@ def write_summary(output_dir: Path, fw: tf.keras.Model, plan: dict, settings: Co
         "part": settings.part,
         "clock_ns": settings.clock_ns,
         "reuse_factor": settings.reuse,
-        "parallelization_factor": settings.parallelization_for(fw.input_shape[1]),
+        "parallelization_factor": _parallelization_summary(fw, settings),
         "dense_strategy": settings.dense_strategy,
         "io_type": "io_parallel",
         "strategy": "Latency",
