@@ -231,8 +231,8 @@ def _print_flow(s: dict) -> None:
                               f"accuracy {100 * c['accuracy_csim']:.2f} %")
     t.add_row("bit-exact vs reference", f"{c['n_bit_exact']}/{c['n_jets']} jets" + ("" if s["bit_exact"] else "  NOT BIT-EXACT"))
     r = e["resources"] or {}
-    t.add_row("estimate", f"latency {e['latency_cycles']} cycles = {e['latency_ns']} ns, II {e['ii_cycles']}; "
-                          ", ".join(f"{k} {r[k]:,}" for k in ("LUT", "FF", "DSP", "BRAM18") if r.get(k) is not None))
+    used = ", ".join(f"{k} {r[k]:,}" for k in ("LUT", "FF", "DSP", "BRAM18") if r.get(k) is not None)
+    t.add_row("estimate", f"latency {e['latency_cycles']} cycles = {e['latency_ns']} ns, II {e['ii_cycles']}; {used}")
     t.add_row("largest LUT users", ", ".join(f"{n} {p} %" for n, _, p in e["dominant_luts"]))
     for row in s["budget"]["rows"]:
         value = "-" if row["value"] is None else f"{row['value']:.4g}"

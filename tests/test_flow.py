@@ -13,7 +13,7 @@ DEFAULT = (ROOT / "synth_reports" / "budgets" / "l1t-default.yaml").read_text()
 
 
 @pytest.mark.slow
-def test_flow_on_shipped_n16(tmp_path, shared_jets_path):
+def test_flow_on_shipped_n16(tmp_path, shared_jets_path, capsys):
     roomy = tmp_path / "roomy.yaml"
     roomy.write_text(DEFAULT.replace("latency_max_ns: 100", "latency_max_ns: 1000").replace(": 13\n", ": 100\n"))
     args = ["flow", str(ROOT / "keras_models" / "salt_n16"), "--jets", str(shared_jets_path), "--test-split",
@@ -28,6 +28,11 @@ def test_flow_on_shipped_n16(tmp_path, shared_jets_path):
     assert over == {"latency max", "LUT (post-synthesis)", "DSP (post-synthesis)"}
     assert json.loads((tmp_path / "a" / "summary.json").read_text()) == s
     assert json.loads((tmp_path / "a" / "estimate.json").read_text())["kind"] == "estimate"
+    from salt_hls.cli import _print_flow
+
+    _print_flow(s)  # the table `salt-hls flow` prints without --json
+    table = capsys.readouterr().out
+    assert table.count("latency 37 cycles") == 1 and "836,052" in table and "fits the budget" in table
 
     res = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "b"), "--budget", str(roomy)])
     assert res.exit_code == 0, res.output
