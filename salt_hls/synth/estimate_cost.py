@@ -514,18 +514,22 @@ class LayerCoster:
         lc.instances = self._shared(hd)[0] * heads
         self._adder_tree_then_cast(lc, "projection", depth, p.types[cfg["accum_t"]], out_t, k * width)
 
+    def _dot_products(self, lc: LayerCost, what: str, a: Fx, b: Fx, acc_t: Fx, outs: int, terms: int) -> None:
+        """`outs` data x data dot products of `terms` terms each; sums in LUT adders unless DSP cascades take them."""
+        lc.copies = outs * terms
+        delay = self._mults(lc, what, a, b, outs * terms, terms)
+        if lc.multipliers[-1]["impl"] == "lut":
+            lc.add("add", outs * (terms - 1) * acc_t.width)
+        lc.instances = lc.multipliers[-1]["instances"]
+        lc.steps.append(Step("products and sums", delay, outs * acc_t.width))
+
     def _attention_scores(self, call: Call, lc: LayerCost) -> None:
         p, cfg = self.p, self.p.config(call)
         n, k, heads, hd = (cfg[x] for x in ("n_particles", "k", "n_heads", "head_dim"))
         q_t, k_t = p.type_of_var(call.inputs[0]), p.type_of_var(call.inputs[1])
         acc_t, out_t = p.types[cfg["accum_t"]], p.type_of_var(call.output)
         outs = heads * n * k
-        lc.copies = outs * hd
-        delay = self._mults(lc, "Q.K~^T products", q_t, k_t, outs * hd, hd)
-        if lc.multipliers[-1]["impl"] == "lut":
-            lc.add("add", outs * (hd - 1) * acc_t.width)
-        lc.instances = lc.multipliers[-1]["instances"]
-        lc.steps.append(Step("products and sums", delay, outs * acc_t.width))
+        self._dot_products(lc, "Q.K~^T products", q_t, k_t, acc_t, outs, hd)
         s = cfg.get("scale_shift", 0)  # acc >> s: the top s bits become sign copies, the low s bits go
         shifted = Fx(acc_t.width - s, acc_t.integer - s, acc_t.signed)
         d = self._casts(lc, shifted, out_t, outs)
@@ -537,12 +541,7 @@ class LayerCoster:
         a_t, v_t = p.type_of_var(call.inputs[0]), p.type_of_var(call.inputs[1])
         acc_t, out_t = p.types[cfg["accum_t"]], p.type_of_var(call.output)
         outs = n * width
-        lc.copies = outs * k
-        delay = self._mults(lc, "A.V~ products", a_t, v_t, outs * k, k)
-        if lc.multipliers[-1]["impl"] == "lut":
-            lc.add("add", outs * (k - 1) * acc_t.width)
-        lc.instances = lc.multipliers[-1]["instances"]
-        lc.steps.append(Step("products and sums", delay, outs * acc_t.width))
+        self._dot_products(lc, "A.V~ products", a_t, v_t, acc_t, outs, k)
         d = self._casts(lc, acc_t, out_t, outs)
         lc.steps.append(Step("cast", d, lc.out_bits))
 
