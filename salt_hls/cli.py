@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
@@ -13,6 +14,37 @@ import click
 from salt_hls.errors import SaltError
 
 EXIT_BAD_INPUT = 2
+
+# The converter's settings as options, shared by `convert` and `flow`. The choices are spelled here
+# rather than imported from salt_hls.hls.convert, whose import loads TensorFlow at every CLI start;
+# ConvertSettings.validate() checks them again.
+_CONVERSION_OPTIONS = [
+    click.option("--backend", type=click.Choice(["Vitis", "Vivado"]), default="Vitis", show_default=True),
+    click.option("--part", default="xcvu13p-flga2577-2-e", show_default=True),
+    click.option("--clock-ns", default=5.0, show_default=True, type=float, help="Target clock period in ns."),
+    click.option("--reuse", default=1, show_default=True, type=int, help="ReuseFactor: multipliers shared R times, II = R."),
+    click.option("--dense-strategy", type=click.Choice(["latency", "distributed_arithmetic"]), default="latency",
+                 show_default=True, help="Constant-weight Dense layers: hls4ml's Latency (a product per weight) or "
+                 "distributed arithmetic (da4ml adder graphs, no DSPs)."),
+    click.option("--parallelization", default=None, type=int, help="Particles each per-particle layer handles per "
+                 "clock (ParallelizationFactor); default all N, II = ReuseFactor."),
+]
+_SETTING_NAMES = ("backend", "part", "clock_ns", "reuse", "dense_strategy", "parallelization")
+
+
+def conversion_options(command):
+    """Adds the converter's options and hands the command one `settings` (a ConvertSettings) instead."""
+
+    @functools.wraps(command)
+    def with_settings(**kwargs):
+        from salt_hls.hls.convert import ConvertSettings
+
+        settings = ConvertSettings(**{name: kwargs.pop(name) for name in _SETTING_NAMES})
+        return command(settings=settings, **kwargs)
+
+    for option in reversed(_CONVERSION_OPTIONS):
+        with_settings = option(with_settings)
+    return with_settings
 
 
 class SaltGroup(click.Group):
@@ -125,19 +157,12 @@ def evaluate(model_path, jets_path, max_jets, test_split, as_json):
 @main.command()
 @click.argument("model_path", type=click.Path())
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Project directory to write.")
-@click.option("--backend", type=click.Choice(["Vitis", "Vivado"]), default="Vitis", show_default=True)
-@click.option("--part", default="xcvu13p-flga2577-2-e", show_default=True)
-@click.option("--clock-ns", default=5.0, show_default=True, type=float, help="Target clock period in ns.")
-@click.option("--reuse", default=1, show_default=True, type=int, help="ReuseFactor: multipliers shared R times, II = R.")
-@click.option("--dense-strategy", type=click.Choice(["latency", "distributed_arithmetic"]), default="latency", show_default=True,
-              help="Constant-weight Dense layers: hls4ml's Latency (a product per weight) or distributed arithmetic (da4ml adder graphs, no DSPs).")
-@click.option("--parallelization", default=None, type=int,
-              help="Particles each per-particle layer handles per clock (ParallelizationFactor); default all N, II = ReuseFactor.")
+@conversion_options
 @click.option("--jets", "jets_path", default=None, type=click.Path(), help="Take the testbench vectors from these jets.")
 @click.option("--force", is_flag=True, help="Replace an existing project directory.")
-def convert(model_path, out, backend, part, clock_ns, reuse, dense_strategy, parallelization, jets_path, force):
+def convert(model_path, out, settings, jets_path, force):
     """Convert a trained QKeras SAL-T into an hls4ml project (firmware, weights, testbench, build script)."""
-    from salt_hls.hls.convert import ConvertSettings, convert as run_convert
+    from salt_hls.hls.convert import convert as run_convert
 
     tb = None
     if jets_path:
@@ -146,10 +171,9 @@ def convert(model_path, out, backend, part, clock_ns, reuse, dense_strategy, par
         from salt_hls.model.io import load_model
 
         tb = model_inputs(load_model(model_path)[1], load_jets(jets_path, max_jets=100))
-    run_convert(model_path, out, ConvertSettings(backend=backend, part=part, clock_ns=clock_ns, reuse=reuse,
-                                                 parallelization=parallelization, dense_strategy=dense_strategy),
-                force=force, tb_inputs=tb)
-    click.echo(f"wrote {out} ({backend}, {part}, {clock_ns} ns, reuse {reuse}); precisions in {out}/salt_summary.json")
+    run_convert(model_path, out, settings, force=force, tb_inputs=tb)
+    click.echo(f"wrote {out} ({settings.backend}, {settings.part}, {settings.clock_ns} ns, reuse {settings.reuse}); "
+               f"precisions in {out}/salt_summary.json")
 
 
 @main.command()
@@ -190,29 +214,20 @@ def csim(target, jets_path, max_jets, test_split, backend, bit_exact, as_json):
 @click.option("--jets", "jets_path", required=True, type=click.Path())
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Directory for the project, estimate and summary.")
 @click.option("--budget", "budget_path", default=None, type=click.Path(), help="Budget YAML (default: the L1T budget).")
-@click.option("--backend", type=click.Choice(["Vitis", "Vivado"]), default="Vitis", show_default=True)
-@click.option("--part", default="xcvu13p-flga2577-2-e", show_default=True)
-@click.option("--clock-ns", default=5.0, show_default=True, type=float)
-@click.option("--reuse", default=1, show_default=True, type=int)
-@click.option("--dense-strategy", type=click.Choice(["latency", "distributed_arithmetic"]), default="latency", show_default=True,
-              help="Constant-weight Dense layers: hls4ml's Latency (a product per weight) or distributed arithmetic (da4ml adder graphs, no DSPs).")
-@click.option("--parallelization", default=None, type=int,
-              help="Particles each per-particle layer handles per clock (ParallelizationFactor); default all N, II = ReuseFactor.")
+@conversion_options
 @click.option("--max-jets", default=1000, show_default=True, type=int, help="Jets for the bit-exact C simulation.")
 @click.option("--test-split", is_flag=True, help="Simulate the held-out test part (when JETS is the training file).")
 @click.option("--force", is_flag=True, help="Replace an existing project.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
-def flow(model_path, jets_path, out, budget_path, backend, part, clock_ns, reuse, dense_strategy, parallelization, max_jets, test_split, force, as_json):
+def flow(model_path, jets_path, out, budget_path, settings, max_jets, test_split, force, as_json):
     """The whole flow: convert -> bit-exact C simulation -> estimate -> budget check.
 
     Exit status: 0 bit-exact and within the budget; 1 the C simulation is not bit-exact; 3 bit-exact
     but over the budget (the summary names the figures that exceed it); 2 bad input."""
     from salt_hls.flow import DEFAULT_BUDGET, run_flow
-    from salt_hls.hls.convert import ConvertSettings
 
-    s = run_flow(model_path, jets_path, out, ConvertSettings(backend=backend, part=part, clock_ns=clock_ns, reuse=reuse,
-                                                                       parallelization=parallelization, dense_strategy=dense_strategy),
-                 budget_path or DEFAULT_BUDGET, max_jets=max_jets, test_split=test_split, force=force)
+    s = run_flow(model_path, jets_path, out, settings, budget_path or DEFAULT_BUDGET, max_jets=max_jets,
+                 test_split=test_split, force=force)
     if as_json:
         click.echo(json.dumps(s))
     else:

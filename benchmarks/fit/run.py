@@ -127,8 +127,11 @@ def fits_resources(s: dict) -> bool:
     return all(v["fits"] for k, v in s["check"].items() if "%" == v["unit"])
 
 
-def store(model: str, model_dir: Path, report) -> Path:
+def store(model: str, model_dir: Path, prj: Path, report) -> Path:
+    from salt_hls.hls.convert import SUMMARY_FILE
+
     d = ROOT / "synth_reports" / model / PART / TOOL_DIR
+    summary = json.loads((prj / SUMMARY_FILE).read_text())  # the settings the project was converted with
     write_estimate(report, d / "report.json")
     h5 = model_dir / "model.h5"
     meta = {
@@ -138,8 +141,8 @@ def store(model: str, model_dir: Path, report) -> Path:
         "tool": report.tool,
         "tool_version": report.tool_version,
         "method": report.method,
-        "settings": {"backend": "Vitis", "clock_ns": report.clock_target_ns, "reuse_factor": 1,
-                     "parallelization_factor": "N", "io_type": "io_parallel", "strategy": "Latency"},
+        "settings": {k: summary[k] for k in ("backend", "clock_ns", "reuse_factor", "parallelization_factor",
+                                             "dense_strategy", "io_type", "strategy")},
         "date": dt.date.today().isoformat(),
         "command": f"salt-hls convert keras_models/{model} --out PRJ && salt-hls estimate PRJ --out report.json",
     }
@@ -185,7 +188,7 @@ def run_model(model: str, work: Path, budget, variants: bool, arch_variants: boo
         print(f"[{model}] {name}: {out['scenarios'][-1]['LUT']:,} LUT, II {rep.interval_max_cycles}, "
               f"{rep.latency_ns('max')} ns", flush=True)
     out["n"] = reports["as converted"].breakdown["model"]["n_particles"] if reports["as converted"].breakdown["model"] else None
-    out["stored_report"] = str(store(model, model_dir, reports["as converted"]).relative_to(ROOT))
+    out["stored_report"] = str(store(model, model_dir, prj, reports["as converted"]).relative_to(ROOT))
     best = reports[BEST_NAME]
     out["critical_path"] = best.breakdown["critical_path"]
     out["best_layers"] = [

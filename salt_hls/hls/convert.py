@@ -107,11 +107,12 @@ def hls_config(model: tf.keras.Model, plan: dict, settings: ConvertSettings) -> 
         layer_cfg["Precision"] = {k: str(v) for k, v in types.items()}
         layer_cfg["ReuseFactor"] = settings.reuse
         keras_layer = model.get_layer(name) if base == name else None
-        if type(keras_layer).__name__ in ("QDense", "Dense") and len(keras_layer.input_shape) == 3:
-            # a Dense on (particles, features) becomes hls4ml's PointwiseConv1D, which reads this factor
-            layer_cfg["ParallelizationFactor"] = settings.parallelization_for(keras_layer.input_shape[1])
-        if settings.dense_strategy != "latency" and base == name and type(model.get_layer(name)).__name__ in ("QDense", "Dense"):
-            layer_cfg["Strategy"] = settings.dense_strategy
+        if _is_dense(keras_layer):
+            n_particles = _particles_of(keras_layer)
+            if n_particles is not None:  # hls4ml's PointwiseConv1D reads this factor
+                layer_cfg["ParallelizationFactor"] = settings.parallelization_for(n_particles)
+            if settings.dense_strategy != "latency":
+                layer_cfg["Strategy"] = settings.dense_strategy
         layer_cfg["Trace"] = settings.trace
     return config
 
@@ -176,10 +177,19 @@ def convert(model, output_dir, settings: ConvertSettings = ConvertSettings(), fo
     return hls_model
 
 
+def _is_dense(layer) -> bool:
+    return type(layer).__name__ in ("QDense", "Dense")
+
+
+def _particles_of(layer) -> int | None:
+    """N for a Dense applied to each of N particles (hls4ml makes it a PointwiseConv1D), else None."""
+    return layer.input_shape[1] if _is_dense(layer) and len(layer.input_shape) == 3 else None
+
+
 def _parallelization_summary(fw: tf.keras.Model, settings: ConvertSettings):
     """The factor of the per-particle layers (None when the model has none)."""
-    seqs = {l.input_shape[1] for l in fw.layers if type(l).__name__ in ("QDense", "Dense") and len(l.input_shape) == 3}
-    return settings.parallelization_for(seqs.pop()) if len(seqs) == 1 else None
+    lengths = {_particles_of(layer) for layer in fw.layers} - {None}
+    return settings.parallelization_for(lengths.pop()) if len(lengths) == 1 else None
 
 
 def _write_dat(path: Path, arrays) -> None:

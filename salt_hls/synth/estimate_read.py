@@ -93,21 +93,21 @@ class DaKernel:
     out_width: int
 
 
-_DA_FUNC = re.compile(r"^void\s+(dense_da_\d+)\s*\(.*?\)\s*\{(.*?)^\}", re.M | re.S)
+# name, the rest of the signature line (hls4ml writes "// <input type> -> <output type>" there), body
+_DA_FUNC = re.compile(r"^void\s+(dense_da_\d+)\s*\([^)]*\)\s*\{([^\n]*)\n(.*?)^\}", re.M | re.S)
 _DA_ADD = re.compile(r"^\s*ap_u?fixed<(\d+),\s*-?\d+>\s+v\d+\s*=\s*(.+?);\s*//\s*([0-9.]+)", re.M)
 _DA_OUT = re.compile(r"->\s*ap_u?fixed<(\d+),")
 
 
 def read_da_kernels(code: str) -> dict[str, DaKernel]:
     kernels = {}
-    for name, body in _DA_FUNC.findall(code):
+    for name, signature_comment, body in _DA_FUNC.findall(code):
         n, bits, depth = 0, 0, 0
         for width, rhs, level in _DA_ADD.findall(body):
             depth = max(depth, int(math.ceil(float(level))))
             if re.search(r"\S\s[+-]\s", rhs):  # an adder or subtractor (not a copy, shift or constant)
                 n, bits = n + 1, bits + int(width)
-        head = re.search(rf"void\s+{name}\s*\([^)]*\)\s*\{{[^\n]*", code)
-        out = _DA_OUT.search(head.group(0)) if head else None
+        out = _DA_OUT.search(signature_comment)
         kernels[name] = DaKernel(name, n, bits, depth, int(out.group(1)) if out else 0)
     return kernels
 
