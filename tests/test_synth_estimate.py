@@ -249,3 +249,14 @@ def test_distributed_arithmetic_project_is_costed_as_emitted(tiny, tmp_path):
     # da4ml's own cost model (used for Latency-strategy projects) and the graph hls4ml emitted agree to 25 %
     latency_cmvm = _layer(estimate_project(tiny, EstimateOptions(full_parallel=True)), "ffn1")["lut_by_category"]["cmvm"]
     assert 0.75 < ffn1["lut_by_category"]["cmvm"] / latency_cmvm < 1.25
+
+
+def test_distributed_arithmetic_time_multiplexed_like_latency(tiny, tiny_report, tmp_path):
+    """ParallelizationFactor 1 with distributed arithmetic: one adder graph fed the particles one after
+    another, with the same input multiplexer and II as the Latency project's shared dense unit."""
+    rep = estimate_project(_convert(tmp_path / "da1", parallelization=1, dense_strategy="distributed_arithmetic"))
+    da, lat = _layer(rep, "ffn1"), _layer(tiny_report, "ffn1")
+    assert da["interval_cycles"] == lat["interval_cycles"] == N
+    assert da["instances"] == lat["instances"] == 1
+    assert da["lut_by_category"]["sharing_mux"] == lat["lut_by_category"]["sharing_mux"] > 0
+    assert da["lut_by_category"]["cmvm"] == da["cmvm"][0]["luts_each"]  # one graph, not N

@@ -392,12 +392,17 @@ class LayerCoster:
         lc.copies = n
         self._dense_common(call, lc, n_chan, n_filt, per_cycle, divisible=True)
         lc.instances = self._shared(per_cycle)[0]
-        if parts > 1:
-            # hls4ml's Conv1D with ParallelizationFactor n/parts: `parts` pixel groups one after another
-            lc.add("sharing_mux", lc.instances * n_chan * self.p.type_of_var(call.inputs[0]).width * mux_luts_per_bit(parts))
-            lc.interval = parts * max(self.o.reuse, 1)
-            lc.extra_cycles = (parts - 1) * max(self.o.reuse, 1)
-            lc.notes.append(f"ParallelizationFactor {per_cycle}: {parts} groups of particles one after another, II {lc.interval}")
+        self._particle_groups(call, lc, n, parts, n_chan)
+
+    def _particle_groups(self, call: Call, lc: LayerCost, n: int, parts: int, n_chan: int) -> None:
+        """hls4ml's Conv1D with ParallelizationFactor n/parts: `parts` particle groups one after another
+        through the same `lc.instances` units, each fed through a `parts`-way input multiplexer."""
+        if parts == 1:
+            return
+        lc.add("sharing_mux", lc.instances * n_chan * self.p.type_of_var(call.inputs[0]).width * mux_luts_per_bit(parts))
+        lc.interval = parts * max(self.o.reuse, 1)
+        lc.extra_cycles = (parts - 1) * max(self.o.reuse, 1)
+        lc.notes.append(f"ParallelizationFactor {n // parts}: {parts} groups of particles one after another, II {lc.interval}")
 
     def _da_kernel(self, call: Call, lc: LayerCost, kernel: str, copies: int) -> None:
         """A layer built by hls4ml's distributed_arithmetic strategy: cost the adder graph it emitted."""
@@ -421,10 +426,8 @@ class LayerCoster:
         n, parts = cfg["in_width"], 1 if self.o.full_parallel else cfg.get("n_partitions", 1)
         lc.copies = n
         self._da_kernel(call, lc, cfg["dense_da"], n // parts)
-        if parts > 1:
-            lc.interval = parts
-            lc.extra_cycles = parts - 1
-            lc.notes.append(f"ParallelizationFactor {n // parts}: {parts} groups of particles one after another, II {parts}")
+        lc.instances = n // parts
+        self._particle_groups(call, lc, n, parts, cfg["n_chan"])
 
     def _dense(self, call: Call, lc: LayerCost) -> None:
         cfg = self.p.config(call)
