@@ -168,9 +168,9 @@ def convert(model_path, out, settings, jets_path, force):
     if jets_path:
         from salt_hls.data.jets import load_jets
         from salt_hls.evaluate import model_inputs
-        from salt_hls.model.io import load_model
+        from salt_hls.model.io import load_metadata
 
-        tb = model_inputs(load_model(model_path)[1], load_jets(jets_path, max_jets=100))
+        tb = model_inputs(load_metadata(model_path), load_jets(jets_path, max_jets=100))
     run_convert(model_path, out, settings, force=force, tb_inputs=tb)
     click.echo(f"wrote {out} ({settings.backend}, {settings.part}, {settings.clock_ns} ns, reuse {settings.reuse}); "
                f"precisions in {out}/salt_summary.json")

@@ -20,12 +20,12 @@ def run_flow(model_dir, jets_path, out_dir, settings: ConvertSettings = ConvertS
              max_jets: int = 1000, test_split: bool = False, force: bool = False) -> dict:
     from salt_hls.data.jets import load_jets
     from salt_hls.evaluate import model_inputs
-    from salt_hls.model.io import load_model
+    from salt_hls.model.io import load_metadata
 
     out_dir = Path(out_dir)
     project = out_dir / "project"
     budget = load_budget(budget_path)  # a bad budget fails before minutes of work
-    metadata = load_model(model_dir)[1]
+    metadata = load_metadata(model_dir)
     tb = model_inputs(metadata, load_jets(jets_path, max_jets=100))
     convert(model_dir, project, settings, force=force, tb_inputs=tb)
     csim = run_csim(project, jets_path, max_jets=max_jets, test_split=test_split, bit_exact=True)

@@ -58,8 +58,13 @@ def resolve_model_path(path: str | Path) -> tuple[Path, Path | None]:
     return model_file, (meta if meta.is_file() else None)
 
 
+def load_metadata(path: str | Path) -> dict:
+    """A saved model's metadata alone ({} when it has none), without loading the Keras model."""
+    meta = resolve_model_path(path)[1]
+    return json.loads(meta.read_text()) if meta else {}
+
+
 def load_model(path: str | Path) -> tuple[tf.keras.Model, dict]:
-    model_file, meta = resolve_model_path(path)
+    model_file = resolve_model_path(path)[0]
     model = tf.keras.models.load_model(model_file, custom_objects=custom_objects(), compile=False)
-    metadata = json.loads(meta.read_text()) if meta else {}
-    return model, metadata
+    return model, load_metadata(path)
