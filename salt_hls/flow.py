@@ -8,9 +8,9 @@ from pathlib import Path
 
 from salt_hls.hls.convert import ConvertSettings, convert
 from salt_hls.hls.csim import run_csim
-from salt_hls.synth.budget import evaluate as check_budget
-from salt_hls.synth.budget import load_budget
-from salt_hls.synth.estimate import estimate_project, write_estimate
+from salt_hls.budget.check import evaluate as check_budget
+from salt_hls.budget.check import load_budget
+from salt_hls.estimate.estimator import estimate_project, write_estimate
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_BUDGET = ROOT / "synth_reports" / "budgets" / "l1t-default.yaml"

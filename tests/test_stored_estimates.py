@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from salt_hls.synth.commands import check_command
+from salt_hls.cli.synth import check_command
 
 ROOT = Path(__file__).resolve().parents[1]
 BUDGET = ROOT / "synth_reports" / "budgets" / "l1t-default.yaml"
@@ -48,7 +48,7 @@ def test_stored_estimate_is_of_the_shipped_model(n):
 @pytest.mark.slow
 def test_stored_n16_estimate_is_reproducible(tmp_path):
     from salt_hls.hls.convert import ConvertSettings, convert
-    from salt_hls.synth.estimate import estimate_project
+    from salt_hls.estimate.estimator import estimate_project
 
     convert(ROOT / "keras_models" / "salt_n16", tmp_path / "prj", ConvertSettings(part=PART))
     fresh = estimate_project(tmp_path / "prj").to_dict()

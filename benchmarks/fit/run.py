@@ -2,7 +2,7 @@
 
 For every shipped model (keras_models/salt_n16, salt_n32, salt_n64 when present) this converts
 the model at the default settings (Vitis, xcvu13p-flga2577-2-e, 5 ns, reuse 1), estimates it
-with `salt-hls estimate` (no vendor tool: salt_hls.synth.estimate), stores the estimate under
+with `salt-hls estimate` (no vendor tool: salt_hls.estimate.estimator), stores the estimate under
 synth_reports/<model>/<part>/salt-hls-estimate/, and checks it against
 synth_reports/budgets/l1t-default.yaml. Then it asks the estimator what-if questions, each a
 change the converter or the model could make:
@@ -33,8 +33,8 @@ import shutil
 import time
 from pathlib import Path
 
-from salt_hls.synth.budget import evaluate, load_budget
-from salt_hls.synth.estimate import EstimateOptions, estimate_project, write_estimate
+from salt_hls.budget.check import evaluate, load_budget
+from salt_hls.estimate.estimator import EstimateOptions, estimate_project, write_estimate
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -294,7 +294,7 @@ def main():
                     help="Models that also get the smaller-architecture (untrained) estimate.")
     args = ap.parse_args()
     budget = load_budget(BUDGET)
-    from salt_hls.synth.devices import lookup_part
+    from salt_hls.budget.devices import lookup_part
 
     totals = lookup_part(budget.part).totals()
     results = {
@@ -321,7 +321,7 @@ def main():
             continue
         results["models"].append(run_model(model, Path(args.work), budget, not args.no_variants,
                                            model in args.arch_variants_for))
-    from salt_hls.synth.estimate import METHOD
+    from salt_hls.estimate.estimator import METHOD
 
     first = ROOT / results["models"][0]["stored_report"] if results["models"] else None
     results["method"] = METHOD

@@ -39,7 +39,7 @@ class ConvertSettings:
     trace: bool = False
 
     def validate(self) -> None:
-        from salt_hls.synth.devices import lookup_part
+        from salt_hls.budget.devices import lookup_part
 
         if self.backend not in BACKENDS:
             raise ConfigError(f"unknown backend {self.backend!r}; choose {' or '.join(BACKENDS)}")

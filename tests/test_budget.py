@@ -6,8 +6,8 @@ import pytest
 import yaml
 
 from salt_hls.errors import ConfigError
-from salt_hls.synth.budget import check_report, evaluate, load_budget, parse_budget
-from salt_hls.synth.report import SynthReport, parse_path
+from salt_hls.budget.check import check_report, evaluate, load_budget, parse_budget
+from salt_hls.vendor.report import SynthReport, parse_path
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT / "synth_reports" / "budgets" / "l1t-default.yaml"

@@ -21,8 +21,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from salt_hls.synth.estimate_cost import LayerCost, Step
-from salt_hls.synth.estimate_read import Project
+from salt_hls.estimate.cost import LayerCost, Step
+from salt_hls.estimate.project import Project
 
 _EPS = 1e-9
 SRL_MIN_CYCLES = 3  # Vivado's default: shift registers of 3 or more stages become SRLs

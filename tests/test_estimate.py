@@ -11,12 +11,12 @@ import pytest
 from click.testing import CliRunner
 
 from salt_hls.errors import DataError
-from salt_hls.synth.commands import check_command, estimate_command
-from salt_hls.synth.estimate import METHOD, EstimateOptions, estimate_project
-from salt_hls.synth.estimate_cost import CostOptions, LayerCost, LayerCoster, Step, cast_cost, cmvm, multiplier, rom_luts
-from salt_hls.synth.estimate_read import Fx, parse_type, read_project
-from salt_hls.synth.estimate_schedule import _Clock
-from salt_hls.synth.report import load_report
+from salt_hls.cli.synth import check_command, estimate_command
+from salt_hls.estimate.estimator import METHOD, EstimateOptions, estimate_project
+from salt_hls.estimate.cost import CostOptions, LayerCost, LayerCoster, Step, cast_cost, cmvm, multiplier, rom_luts
+from salt_hls.estimate.project import Fx, parse_type, read_project
+from salt_hls.estimate.schedule import _Clock
+from salt_hls.vendor.report import load_report
 
 ROOT = Path(__file__).resolve().parents[1]
 N, HEADS, K, HEAD_DIM, WIDTH = 8, 4, 4, 4, 16  # ModelSpec(n_particles=8) defaults: p = 4, d_model 16, 4 heads
@@ -229,7 +229,7 @@ void dense_da_7(inp_t model_inp[2], out_t model_out[2]) { // ap_fixed<8,3> -> ap
 
 
 def test_da_kernel_is_read_from_the_emitted_code():
-    from salt_hls.synth.estimate_read import read_da_kernels
+    from salt_hls.estimate.project import read_da_kernels
 
     k = read_da_kernels(DA_SNIPPET)["dense_da_7"]
     # three adders (v2, v3, v4: the constant subtraction is an adder too) of 10 + 11 + 11 bits; v5 is a wire

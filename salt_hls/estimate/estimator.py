@@ -15,10 +15,10 @@ from pathlib import Path
 
 from salt_hls import __version__
 from salt_hls.errors import ConfigError
-from salt_hls.synth import estimate_cost as ec
-from salt_hls.synth.estimate_read import read_project
-from salt_hls.synth.estimate_schedule import schedule
-from salt_hls.synth.report import SynthReport
+from salt_hls.estimate import cost as ec
+from salt_hls.estimate.project import read_project
+from salt_hls.estimate.schedule import schedule
+from salt_hls.vendor.report import SynthReport
 
 METHOD = "salt-hls estimate v1: da4ml CMVM LUTs + operand-width multipliers + table ROMs + pipeline schedule"
 TOOL = "salt-hls estimate"
@@ -174,7 +174,7 @@ def estimate_project(path: str | Path, options: EstimateOptions | None = None) -
         interval_max_cycles=sched.interval,
         resources={STAGE: totals},
         post_synthesis_state="Estimated",
-        sources=[{"path": str(project.path), "format": "hls4ml-project", "parser": "salt_hls.synth.estimate",
+        sources=[{"path": str(project.path), "format": "hls4ml-project", "parser": "salt_hls.estimate.estimator",
                   "tool": TOOL, "version": __version__}],
         notes=notes,
         breakdown={

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from salt_hls.errors import DataError
-from salt_hls.synth.estimate_read import Call, Fx, Project, log2_ceil
+from salt_hls.estimate.project import Call, Fx, Project, log2_ceil
 
 # ---------------------------------------------------------------- technology (UltraScale+, speed grade -2)
 

@@ -16,11 +16,11 @@ from rich.console import Console
 from rich.table import Table
 
 from salt_hls.errors import SaltError
-from salt_hls.synth import tools
-from salt_hls.synth.budget import evaluate, load_budget
-from salt_hls.synth.locate import hls4ml_project_name
-from salt_hls.synth.readers import HLS_RESOURCES
-from salt_hls.synth.report import SynthReport, load_report, parse_files, parse_path
+from salt_hls.vendor import tools
+from salt_hls.budget.check import evaluate, load_budget
+from salt_hls.vendor.locate import hls4ml_project_name
+from salt_hls.vendor.readers import HLS_RESOURCES
+from salt_hls.vendor.report import SynthReport, load_report, parse_files, parse_path
 
 EXIT_FITS, EXIT_EXCEEDS, EXIT_BAD_INPUT, EXIT_NO_TOOL, EXIT_TOOL_FAILED = 0, 1, 2, 3, 4
 
@@ -196,8 +196,8 @@ def estimate_command(project: Path, as_json: bool, out: Path | None, reuse, tabl
     (da4ml for the constant multiplications, operand widths for the multipliers, ROMs for the tables,
     a pipeline schedule at the target clock). Writes the same report schema as `salt-hls report`,
     with kind "estimate"; `salt-hls check` reads it. Exit 2 when PROJECT is not a converted project."""
-    from salt_hls.synth.estimate import EstimateOptions, estimate_project, write_estimate
-    from salt_hls.synth.estimate_cost import DEFAULT_BRAM_MIN_BITS, DSP_MIN_BITS
+    from salt_hls.estimate.estimator import EstimateOptions, estimate_project, write_estimate
+    from salt_hls.estimate.cost import DEFAULT_BRAM_MIN_BITS, DSP_MIN_BITS
 
     options = EstimateOptions(
         reuse=reuse, table_impl=table_impl, bram_min_bits=DEFAULT_BRAM_MIN_BITS if bram_min_bits is None else bram_min_bits,

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from salt_hls.synth import tools
-from salt_hls.synth.commands import check_command, report_command, synth_command
+from salt_hls.vendor import tools
+from salt_hls.cli.synth import check_command, report_command, synth_command
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT / "synth_reports" / "budgets" / "l1t-default.yaml"

@@ -259,7 +259,7 @@ def _print_flow(s: dict) -> None:
 
 
 def _attach_synth_commands():
-    from salt_hls.synth.commands import check_command, estimate_command, report_command, synth_command
+    from salt_hls.cli.synth import check_command, estimate_command, report_command, synth_command
 
     main.add_command(report_command, "report")
     main.add_command(check_command, "check")

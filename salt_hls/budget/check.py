@@ -13,9 +13,9 @@ from pathlib import Path
 import yaml
 
 from salt_hls.errors import ConfigError
-from salt_hls.synth import devices
-from salt_hls.synth.readers import HLS_RESOURCES
-from salt_hls.synth.report import STAGES, SynthReport
+from salt_hls.budget import devices
+from salt_hls.vendor.readers import HLS_RESOURCES
+from salt_hls.vendor.report import STAGES, SynthReport
 
 BUDGET_SCHEMA_VERSION = 1
 _REQUIRED = ("part", "clock_ns", "ii_max_cycles", "latency_max_ns", "resource_max_pct")

@@ -3,8 +3,8 @@
 import pytest
 
 from salt_hls.errors import ConfigError
-from salt_hls.synth import devices
-from salt_hls.synth.devices import PARTS, Part, find_part, lookup_part, same_part
+from salt_hls.budget import devices
+from salt_hls.budget.devices import PARTS, Part, find_part, lookup_part, same_part
 
 
 def test_totals_from_l1t_context():

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from salt_hls.errors import DataError, SaltError
-from salt_hls.synth import devices
-from salt_hls.synth.locate import locate
-from salt_hls.synth.readers import (
+from salt_hls.budget import devices
+from salt_hls.vendor.locate import locate
+from salt_hls.vendor.readers import (
     HLS_RESOURCES,
     Csynth,
     Utilization,
@@ -171,7 +171,7 @@ def parse_files(paths: list[str | Path]) -> SynthReport:
 def build_report(csynth_path: Path, util_path: Path | None = None, hls4ml_project: Path | None = None) -> SynthReport:
     csynth_path = Path(csynth_path)
     cs = read_csynth_xml(csynth_path) if sniff(csynth_path) == "csynth-xml" else read_csynth_rpt(csynth_path)
-    parser = "salt_hls.synth.readers"
+    parser = "salt_hls.vendor.readers"
     if hls4ml_project is not None:
         cs = _with_hls4ml_figures(cs, hls4ml_project)
         parser = "hls4ml.report.parse_vivado_report"
@@ -251,7 +251,7 @@ def _add_utilization(report: SynthReport, util: Utilization) -> None:
         {
             "path": str(util.path),
             "format": "vivado-utilization",
-            "parser": "salt_hls.synth.readers",
+            "parser": "salt_hls.vendor.readers",
             "tool": "Vivado",
             "version": util.version,
         }
@@ -262,7 +262,7 @@ def _check_totals(report: SynthReport) -> None:
     """Note (not fail) when devices.py and the tool disagree on the part's totals."""
     known = devices.find_part(report.part) if report.part else None
     if report.part and known is None:
-        report.notes.append(f"part {report.part} is not in salt_hls/synth/devices.py; percentages use the report's own totals")
+        report.notes.append(f"part {report.part} is not in salt_hls/budget/devices.py; percentages use the report's own totals")
     elif known is not None and report.report_totals:
         diff = [r for r in HLS_RESOURCES if report.report_totals.get(r) not in (None, known.totals()[r])]
         if diff:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from salt_hls.errors import DataError, SaltError
-from salt_hls.synth.report import SCHEMA, SynthReport, build_report, load_report, parse_files, parse_path
+from salt_hls.vendor.report import SCHEMA, SynthReport, build_report, load_report, parse_files, parse_path
 
 FIXTURES = Path("/work/shared/fixtures/vendor-reports/vivado-hls-2020.1")
 XML = FIXTURES / "myproject_csynth.xml"
@@ -546,7 +546,7 @@ def test_plain_hls_project_directories(tmp_path, which):
     start = {"parent": tmp_path, "prj": prj, "solution": prj / "solution1"}[which]
     r = parse_path(start)
     assert r.sources[0]["path"] == str(prj / "solution1" / "syn" / "report" / "myproject_csynth.xml")
-    assert r.sources[0]["parser"] == "salt_hls.synth.readers"
+    assert r.sources[0]["parser"] == "salt_hls.vendor.readers"
     assert r.top == TOP and r.resources["hls_estimate"] == HLS
 
 
