@@ -7,6 +7,8 @@ ModelSpec, the input normalization and sort key, the data provenance and the fig
 from __future__ import annotations
 
 import json
+import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
 import tensorflow as tf
@@ -15,6 +17,17 @@ from salt_hls.errors import DataError
 
 MODEL_FILE = "model.h5"
 METADATA_FILE = "metadata.json"
+
+
+@contextmanager
+def quiet_quantizer_serialization():
+    """Keras warns that a QKeras quantizer held as a layer constraint is not a
+    keras.constraints.Constraint each time a QKeras layer's config is serialized (save, clone,
+    hls4ml's parser and writer). The quantizers serialize correctly: silence exactly that warning."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"The `keras\.constraints\.serialize\(\)` API should only be used",
+                                category=UserWarning)
+        yield
 
 
 def custom_objects() -> dict:
@@ -38,7 +51,8 @@ def save_model(model: tf.keras.Model, directory: str | Path, metadata: dict, ove
     if (d / MODEL_FILE).exists() and not overwrite:
         raise DataError(f"{d / MODEL_FILE} exists; choose another directory or pass --force to replace it")
     d.mkdir(parents=True, exist_ok=True)
-    model.save(d / MODEL_FILE, save_format="h5", include_optimizer=False)
+    with quiet_quantizer_serialization():
+        model.save(d / MODEL_FILE, save_format="h5", include_optimizer=False)
     (d / METADATA_FILE).write_text(json.dumps(metadata, indent=2, sort_keys=True) + "\n")
     return d
 
