@@ -269,5 +269,14 @@ def _attach_synth_commands():
 
 _attach_synth_commands()
 
+
+def _attach_words_command():
+    from salt_hls.cli.words import write_words_command
+
+    main.add_command(write_words_command, "write-words")
+
+
+_attach_words_command()
+
 if __name__ == "__main__":
     main()
