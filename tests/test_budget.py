@@ -5,13 +5,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from salt_hls.errors import ConfigError
 from salt_hls.budget.check import check_report, evaluate, load_budget, parse_budget
+from salt_hls.errors import ConfigError
 from salt_hls.vendor.report import SynthReport, parse_path
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT / "synth_reports" / "budgets" / "l1t-default.yaml"
-FIXTURES = Path("/work/shared/fixtures/vendor-reports/vivado-hls-2020.1")
+CMS_L2 = ROOT / "synth_reports" / "budgets" / "cms-phase2-l2.yaml"
+FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "vendor-reports" / "vivado-hls-2020.1"  # ../shared
 
 GOOD = {
     "part": "xcvu13p-flga2577-2-e",
@@ -46,6 +47,10 @@ def test_default_budget_values():
     "change,message",
     [
         ({"latency_max": 100}, "unknown budget key 'latency_max'"),
+        ({"jet_interval_ns": 9.4}, "unknown budget key 'jet_interval_ns'; accepted keys: schema_version, name, "
+                                   "resources_from, part, clock_ns, latency_max_ns, resource_max_pct, ii_max_cycles, jet_interval_max_ns"),
+        ({"jet_interval_max_ns": "9.4 ns"}, "budget key 'jet_interval_max_ns' must be a number"),
+        ({"jet_interval_max_ns": 0}, "budget key 'jet_interval_max_ns' must be greater than 0"),
         ({"clock_ns": "5 ns"}, "budget key 'clock_ns' must be a number"),
         ({"clock_ns": True}, "budget key 'clock_ns' must be a number"),
         ({"clock_ns": 0}, "budget key 'clock_ns' must be greater than 0"),
@@ -70,7 +75,7 @@ def test_missing_key_and_not_a_mapping(tmp_path):
         parse_budget({k: v for k, v in GOOD.items() if k != "clock_ns"})
     path = tmp_path / "b.yaml"
     path.write_text("- 1\n- 2\n")
-    with pytest.raises(ConfigError, match="b.yaml: a budget must be a YAML mapping"):
+    with pytest.raises(ConfigError, match=r"b\.yaml: a budget must be a YAML mapping"):
         load_budget(path)
     path.write_text("part: [unclosed\n")
     with pytest.raises(ConfigError, match="not valid YAML"):
@@ -143,3 +148,65 @@ def test_default_yaml_is_commented():
     text = DEFAULT.read_text()
     assert yaml.safe_load(text)["part"] == "xcvu13p-flga2577-2-e"
     assert "SLR" in text and "200 MHz" in text
+
+
+# ------------------------------------------------------------------ throughput as time per jet
+
+
+def test_interval_as_time_instead_of_cycles():
+    budget = parse_budget({k: v for k, v in GOOD.items() if k != "ii_max_cycles"} | {"jet_interval_max_ns": 9.4})
+    assert (budget.ii_max_cycles, budget.jet_interval_max_ns) == (None, 9.4)
+    rows = check_report(_report(interval_max_cycles=1), budget)
+    assert [r.figure for r in rows][:4] == ["clock target", "clock estimate", "jet interval max", "latency max"]
+    jet = rows[2]
+    assert (jet.value, jet.limit, jet.unit, jet.ok) == (5.0, 9.4, "ns", True)  # II 1 x 5 ns
+    jet = check_report(_report(interval_max_cycles=2), budget)[2]
+    assert (jet.value, jet.ok) == (10.0, False)
+
+
+def test_both_interval_forms_are_checked():
+    budget = parse_budget(GOOD | {"ii_max_cycles": 2, "jet_interval_max_ns": 9.4})
+    rows = {r.figure: r for r in check_report(_report(interval_max_cycles=2), budget)}
+    assert rows["interval (II) max"].ok and rows["interval (II) max"].value == 2
+    assert not rows["jet interval max"].ok and rows["jet interval max"].value == 10.0
+
+
+def test_jet_interval_uses_the_period_of_a_failing_timing():
+    budget = parse_budget(GOOD | {"jet_interval_max_ns": 9.4})
+    jet = next(r for r in check_report(_report(interval_max_cycles=1, clock_estimate_ns=5.5), budget) if r.figure == "jet interval max")
+    assert jet.value == 5.5  # the report's own period: timing failed at 5.5 ns
+    missing = evaluate(_report(interval_max_cycles=None), budget)
+    assert any("jet interval max: missing" in n for n in missing.notes)
+
+
+def test_a_budget_needs_a_throughput():
+    with pytest.raises(ConfigError, match=r"sets no throughput; give 'jet_interval_max_ns' .* or 'ii_max_cycles', or both"):
+        parse_budget({k: v for k, v in GOOD.items() if k != "ii_max_cycles"}, source="b.yaml")
+
+
+def test_cms_phase2_l2_budget_values_and_sources():
+    b = load_budget(CMS_L2)
+    assert (b.name, b.part, b.clock_ns) == ("cms-phase2-l2", "xcvu13p-flga2577-2-e", 2.78)
+    assert (b.ii_max_cycles, b.jet_interval_max_ns, b.latency_max_ns) == (None, 9.4, 100.0)
+    assert b.resource_max_pct == {"LUT": 13.0, "FF": 13.0, "DSP": 13.0, "BRAM18": 13.0, "URAM": 13.0}
+    text = CMS_L2.read_text()
+    for source in ("CERN-LHCC-2020-004", "nJets = 16", "150 ns", "360 MHz", "l1t-context.md", "resource-levers.md"):
+        assert source in text
+
+
+def test_a_report_fits_one_budget_and_not_the_other():
+    default, l2 = load_budget(DEFAULT), load_budget(CMS_L2)
+    small = {"LUT": 150_000, "FF": 100_000, "DSP": 500, "BRAM18": 10, "URAM": 0}
+    # 360 MHz, three cycles per jet (8.34 ns), 30 cycles (83.4 ns): layer 2's throughput, not II = 1.
+    fast = _report(clock_target_ns=2.78, clock_estimate_ns=2.6, interval_max_cycles=3, latency_max_cycles=30,
+                   resources={"hls_estimate": small})
+    assert evaluate(fast, l2).fits
+    assert [r.figure for r in evaluate(fast, default).rows if not r.ok] == ["interval (II) max"]
+    # 200 MHz with II = 1 fits the default budget, but its 5 ns clock is not layer 2's.
+    slow = _report(resources={"hls_estimate": small})
+    assert evaluate(slow, default).fits
+    assert [r.figure for r in evaluate(slow, l2).rows if not r.ok] == ["clock target", "clock estimate"]
+    # II = 4 at 360 MHz is 11.1 ns per jet: too slow for 16 jets in 150 ns.
+    four = _report(clock_target_ns=2.78, clock_estimate_ns=2.6, interval_max_cycles=4, latency_max_cycles=30,
+                   resources={"hls_estimate": small})
+    assert [r.figure for r in evaluate(four, l2).rows if not r.ok] == ["jet interval max"]

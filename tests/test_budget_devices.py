@@ -2,9 +2,9 @@
 
 import pytest
 
-from salt_hls.errors import ConfigError
 from salt_hls.budget import devices
-from salt_hls.budget.devices import PARTS, Part, find_part, lookup_part, same_part
+from salt_hls.budget.devices import PARTS, Part, find_part, lookup_part, same_part, spelling
+from salt_hls.errors import ConfigError
 
 
 def test_totals_from_l1t_context():
@@ -46,7 +46,7 @@ def test_unknown_part_lists_the_known_ones():
 
 def test_ambiguous_variant_is_refused(monkeypatch):
     extra = Part("xcvu13p-fhga2104-2-e", "xcvu13p", LUT=1, FF=1, DSP=1, BRAM18=1, URAM=1)
-    monkeypatch.setattr(devices, "PARTS", PARTS + (extra,))
+    monkeypatch.setattr(devices, "PARTS", (*PARTS, extra))
     assert lookup_part("xcvu13p-fhga2104-2-e") is extra  # an exact match is never ambiguous
     with pytest.raises(ConfigError, match="matches several known parts"):
         lookup_part("xcvu13p-flgb2104-3-e")
@@ -56,3 +56,26 @@ def test_same_part():
     assert same_part("xc7z020-clg400-1", "7z020clg400-1")
     assert not same_part("xc7z020-clg400-1", "xcvu13p-flga2577-2-e")
     assert not same_part(None, "xcvu13p-flga2577-2-e")
+
+
+@pytest.mark.parametrize(
+    "a,b,same",
+    [
+        ("xczu9egffvb1156-2", "xczu9eg-ffvb1156-2-e", True),  # utilization report vs HLS
+        ("XCZU9EG-FFVB1156-2-E", "xczu9eg-ffvb1156-2-e", True),
+        ("xcvu9p-flga2104-2L-e", "xcvu9pflga2104-2l", True),
+        ("xczu9eg-ffvb1156-2-e", "xczu9eg-ffvb1156-1-e", False),  # speed grade
+        ("xczu9eg-ffvb1156-2-e", "xczu9eg-ffvb1156-2-i", False),  # temperature grade, both given
+        ("xczu9eg-ffvb1156-2-e", "xczu9eg-ffvc900-2-e", False),  # package
+        ("xczu9eg-ffvb1156-2-e", "xczu7ev-ffvc1156-2-e", False),  # device
+    ],
+)
+def test_part_spellings(a, b, same):
+    assert same_part(a, b) is same
+    assert same_part(b, a) is same
+
+
+def test_spelling_fields():
+    s = spelling("xcvc1902-vsva2197-2MP-e-S")
+    assert (s.device_package, s.speed, s.temperature, s.rest) == ("xcvc1902vsva2197", "2mp", "e", ("s",))
+    assert spelling("7z020clg400-1").device_package == "xc7z020clg400"

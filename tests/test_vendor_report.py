@@ -12,7 +12,7 @@ import pytest
 from salt_hls.errors import DataError, SaltError
 from salt_hls.vendor.report import SCHEMA, SynthReport, build_report, load_report, parse_files, parse_path
 
-FIXTURES = Path("/work/shared/fixtures/vendor-reports/vivado-hls-2020.1")
+FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "vendor-reports" / "vivado-hls-2020.1"  # ../shared
 XML = FIXTURES / "myproject_csynth.xml"
 RPT = FIXTURES / "myproject_csynth.rpt"
 VSYNTH = FIXTURES / "vivado_synth.rpt"
@@ -109,8 +109,12 @@ def test_schema_fields_and_json_round_trip(tmp_path):
     assert d["schema"] == SCHEMA and d["schema_version"] == 1
     assert set(d) == {
         "schema", "schema_version", "kind", "method", "tool", "top", "part", "sources", "clock",
-        "latency", "interval", "resources", "post_synthesis_state", "report_totals", "part_totals",
+        "latency", "interval", "timing", "resources", "post_synthesis_state", "report_totals", "part_totals",
         "utilization_pct", "notes",
+    }
+    assert d["timing"] == {
+        "met": True, "slack_ns": None, "report_period_ns": None, "period_ns": 5.0, "period_from": "target",
+        "undefined": {}, "latency_null": {"min": None, "max": None}, "note": None,
     }
     assert set(d["resources"]) == {"hls_estimate", "post_synthesis"}
     path = tmp_path / "r.json"
@@ -231,16 +235,16 @@ VITIS_RPT = """
 ================================================================
 == Performance Estimates
 ================================================================
-+ Timing: 
-    * Summary: 
++ Timing:
+    * Summary:
     +--------+---------+----------+------------+
     |  Clock |  Target | Estimated| Uncertainty|
     +--------+---------+----------+------------+
     |ap_clk  |  5.00 ns|  3.912 ns|     1.35 ns|
     +--------+---------+----------+------------+
 
-+ Latency: 
-    * Summary: 
++ Latency:
+    * Summary:
     +---------+---------+-----------+-----------+-----+-----+---------+
     |  Latency (cycles) |   Latency (absolute)  |  Interval | Pipeline|
     |   min   |   max   |    min    |    max    | min | max |   Type  |
@@ -248,11 +252,11 @@ VITIS_RPT = """
     |       14|       14|  70.000 ns|  70.000 ns|    1|    1|      yes|
     +---------+---------+-----------+-----------+-----+-----+---------+
 
-    + Detail: 
-        * Instance: 
+    + Detail:
+        * Instance:
         N/A
 
-        * Loop: 
+        * Loop:
         N/A
 
 
@@ -260,7 +264,7 @@ VITIS_RPT = """
 ================================================================
 == Utilization Estimates
 ================================================================
-* Summary: 
+* Summary:
 +-----------------+---------+------+---------+---------+-----+
 |       Name      | BRAM_18K|  DSP |    FF   |   LUT   | URAM|
 +-----------------+---------+------+---------+---------+-----+
@@ -283,14 +287,14 @@ VITIS_RPT = """
 |Utilization (%)  |      ~0|     1|       ~0|        3|    0|
 +-----------------+---------+------+---------+---------+-----+
 
-+ Detail: 
-    * Instance: 
++ Detail:
+    * Instance:
     N/A
 
 ================================================================
 == Interface
 ================================================================
-* Summary: 
+* Summary:
 +----------+-----+-----+------------+--------------+--------------+
 | RTL Ports| Dir | Bits|  Protocol  | Source Object|    C Type    |
 +----------+-----+-----+------------+--------------+--------------+
@@ -448,7 +452,7 @@ def test_directory_without_reports(tmp_path):
 def test_truncated_xml_names_the_file(tmp_path):
     path = tmp_path / "myproject_csynth.xml"
     path.write_text(XML.read_text()[:900])
-    with pytest.raises(DataError, match="not a well-formed csynth.xml") as err:
+    with pytest.raises(DataError, match=r"not a well-formed csynth\.xml") as err:
         parse_path(path)
     assert str(path) in str(err.value)
 
@@ -484,7 +488,7 @@ def test_unrelated_file(tmp_path):
 
 def test_post_synthesis_for_another_part_is_refused(tmp_path):
     (tmp_path / "vivado_synth.rpt").write_text(VITIS_VSYNTH)
-    with pytest.raises(DataError, match="is for part xcvu13p-flga2577-2-e but .* is for xc7z020-clg400-1"):
+    with pytest.raises(DataError, match=r"is for part xcvu13p-flga2577-2-e but .* is for xc7z020-clg400-1"):
         build_report(XML, tmp_path / "vivado_synth.rpt")
 
 
@@ -503,12 +507,12 @@ def test_two_csynth_files_are_refused():
 def test_json_with_wrong_schema(tmp_path):
     path = tmp_path / "r.json"
     path.write_text(json.dumps({"schema": "other"}))
-    with pytest.raises(DataError, match="r.json: expected a JSON object with \"schema\""):
+    with pytest.raises(DataError, match=r'r\.json: expected a JSON object with "schema"'):
         load_report(path)
     good = parse_path(FIXTURES).to_dict()
     good["latency"]["max_cycles"] = "ten"
     path.write_text(json.dumps(good))
-    with pytest.raises(DataError, match="latency.max_cycles must be an integer"):
+    with pytest.raises(DataError, match=r"latency\.max_cycles must be an integer"):
         load_report(path)
 
 
@@ -553,5 +557,5 @@ def test_plain_hls_project_directories(tmp_path, which):
 def test_several_reports_and_no_top_is_refused(tmp_path):
     prj = _vivado_hls_project(tmp_path)
     report_dir = prj / "solution1" / "syn" / "report"
-    with pytest.raises(DataError, match="several C-synthesis reports .* pass the report file itself"):
+    with pytest.raises(DataError, match=r"several C-synthesis reports .* pass the report file itself"):
         parse_path(report_dir)

@@ -1,8 +1,10 @@
-"""Latency/resource budgets: load and validate a budget YAML, and check a report against it.
+"""Latency/throughput/resource budgets: load and validate a budget YAML, and check a report against it.
 
-When the report was made for another part than the budget's, the resource percentages are
-recomputed from the report's absolute counts against the budget part's totals (devices.py), and
-a note says so: the counts do not depend on the part, the percentages do.
+Throughput is asked either in cycles (ii_max_cycles) or in time per jet (jet_interval_max_ns,
+II x the clock period the report uses), or both; the time form is what the trigger needs, the cycle
+form what HLS is told. When the report was made for another part than the budget's, the resource
+percentages are recomputed from the report's absolute counts against the budget part's totals
+(devices.py), and a note says so: the counts do not depend on the part, the percentages do.
 """
 
 from __future__ import annotations
@@ -12,13 +14,15 @@ from pathlib import Path
 
 import yaml
 
-from salt_hls.errors import ConfigError
 from salt_hls.budget import devices
+from salt_hls.errors import ConfigError
 from salt_hls.vendor.readers import HLS_RESOURCES
 from salt_hls.vendor.report import STAGES, SynthReport
 
 BUDGET_SCHEMA_VERSION = 1
-_REQUIRED = ("part", "clock_ns", "ii_max_cycles", "latency_max_ns", "resource_max_pct")
+_REQUIRED = ("part", "clock_ns", "latency_max_ns", "resource_max_pct")
+_THROUGHPUT = ("ii_max_cycles", "jet_interval_max_ns")  # at least one
+_KNOWN = ("schema_version", "name", "resources_from", *_REQUIRED, *_THROUGHPUT)
 _RESOURCES_FROM = ("auto", *STAGES)
 _STAGE_LABEL = {"hls_estimate": "HLS estimate", "post_synthesis": "post-synthesis"}
 
@@ -27,9 +31,10 @@ _STAGE_LABEL = {"hls_estimate": "HLS estimate", "post_synthesis": "post-synthesi
 class Budget:
     part: str
     clock_ns: float
-    ii_max_cycles: int
+    ii_max_cycles: int | None
     latency_max_ns: float
     resource_max_pct: dict
+    jet_interval_max_ns: float | None = None
     resources_from: str = "auto"
     name: str = "budget"
     schema_version: int = BUDGET_SCHEMA_VERSION
@@ -81,13 +86,17 @@ def _number(source: str, key: str, value, integer: bool = False, positive: bool 
 def parse_budget(data, source: str = "budget") -> Budget:
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: a budget must be a YAML mapping of keys to values")
-    known = {"schema_version", "name", "resources_from", *_REQUIRED}
     for key in data:
-        if key not in known:
-            raise ConfigError(f"{source}: unknown budget key {key!r}; known keys: {', '.join(sorted(known))}")
+        if key not in _KNOWN:
+            raise ConfigError(f"{source}: unknown budget key {key!r}; accepted keys: {', '.join(_KNOWN)}")
     for key in _REQUIRED:
         if key not in data:
             raise ConfigError(f"{source}: budget key {key!r} is missing")
+    if not any(key in data for key in _THROUGHPUT):
+        raise ConfigError(
+            f"{source}: the budget sets no throughput; give 'jet_interval_max_ns' (time per jet, II x clock period) "
+            "or 'ii_max_cycles', or both"
+        )
     version = data.get("schema_version", BUDGET_SCHEMA_VERSION)
     if version != BUDGET_SCHEMA_VERSION:
         raise ConfigError(f"{source}: budget key 'schema_version' must be {BUDGET_SCHEMA_VERSION}, found {version!r}")
@@ -115,7 +124,10 @@ def parse_budget(data, source: str = "budget") -> Budget:
     return Budget(
         part=part.part,
         clock_ns=float(_number(source, "clock_ns", data["clock_ns"])),
-        ii_max_cycles=_number(source, "ii_max_cycles", data["ii_max_cycles"], integer=True),
+        ii_max_cycles=_number(source, "ii_max_cycles", data["ii_max_cycles"], integer=True) if "ii_max_cycles" in data else None,
+        jet_interval_max_ns=(
+            float(_number(source, "jet_interval_max_ns", data["jet_interval_max_ns"])) if "jet_interval_max_ns" in data else None
+        ),
         latency_max_ns=float(_number(source, "latency_max_ns", data["latency_max_ns"])),
         resource_max_pct={r: float(limits[r]) for r in HLS_RESOURCES if r in limits},
         resources_from=resources_from,
@@ -149,7 +161,10 @@ def evaluate(report: SynthReport, budget: Budget) -> CheckResult:
 
     row("clock target", report.clock_target_ns, budget.clock_ns, "ns")
     row("clock estimate", report.clock_estimate_ns, budget.clock_ns, "ns")
-    row("interval (II) max", report.interval_max_cycles, budget.ii_max_cycles, "cycles")
+    if budget.ii_max_cycles is not None:
+        row("interval (II) max", report.interval_max_cycles, budget.ii_max_cycles, "cycles")
+    if budget.jet_interval_max_ns is not None:
+        row("jet interval max", report.interval_ns("max"), budget.jet_interval_max_ns, "ns")
     row("latency max", report.latency_ns("max"), budget.latency_max_ns, "ns")
 
     if not devices.same_part(report.part, budget.part):

@@ -79,11 +79,49 @@ def lookup_part(name: str) -> Part:
     return part
 
 
+@dataclass(frozen=True)
+class Spelling:
+    """A part string taken apart: device and package (run together, as Vivado's utilization report
+    writes them), speed grade, and the optional temperature grade and anything after it."""
+
+    device_package: str
+    speed: str | None
+    temperature: str | None
+    rest: tuple[str, ...] = ()
+
+
+def spelling(name: str) -> Spelling:
+    """Vivado spells one part several ways: xczu9eg-ffvb1156-2-e in HLS and set_part,
+    xczu9egffvb1156-2 in report_utilization, 7z020clg400-1 without the 'xc'. The speed grade is the
+    first dash-separated field after the device that starts with a digit (2, 1L, 2MP); what follows
+    it is the temperature grade (e, i, ...) and, on some parts, a revision."""
+    fields = [f for f in re.split(r"[\s\-_]+", name.strip().lower()) if f]
+    speed_at = next((i for i, f in enumerate(fields) if i > 0 and f[0].isdigit()), None)
+    if speed_at is None:
+        return Spelling(_norm("".join(fields)), None, None)
+    after = fields[speed_at + 1 :]
+    return Spelling(_norm("".join(fields[:speed_at])), fields[speed_at], after[0] if after else None, tuple(after[1:]))
+
+
 def same_part(a: str | None, b: str | None) -> bool:
-    """Whether two part strings name the same die (both known) or are the same string."""
+    """Whether two part strings name the same part: equal device, package and speed grade; a
+    temperature grade (or revision) left out on one side matches any. A part given as its die alone
+    (no speed grade) matches any part of that die when the die is in the table."""
     if not a or not b:
         return False
-    pa, pb = find_part(a), find_part(b)
-    if pa is not None and pb is not None:
-        return pa.die == pb.die
-    return _norm(a) == _norm(b)
+    sa, sb = spelling(a), spelling(b)
+    if sa.speed is None or sb.speed is None:
+        pa, pb = find_part(a), find_part(b)
+        if pa is not None and pb is not None:
+            return pa.die == pb.die
+        return sa == sb
+    return (
+        sa.device_package == sb.device_package
+        and sa.speed == sb.speed
+        and _unless_absent(sa.temperature, sb.temperature)
+        and _unless_absent(sa.rest, sb.rest)
+    )
+
+
+def _unless_absent(x, y) -> bool:
+    return not x or not y or x == y

@@ -3,10 +3,12 @@
 Layouts handled, first match wins:
   <dir>/project.tcl + <name>_prj/<solution>/syn/report/<top>_csynth.xml   (hls4ml, Vivado or Vitis)
   <dir>/<prj>/<solution>/syn/report/...                                  (any HLS project)
-  <dir>/[<component>/]hls/syn/report/...                                 (Vitis 2023.2+ vitis-run/v++)
+  <dir>/[<component>/[<work>/]]hls/syn/report/...                        (Vitis 2023.2+ vitis-run/v++,
+                                                                          unified IDE workspace)
   <dir>/<solution>/syn/report/... or <dir>/syn/report/...                (a project or solution dir)
   <dir>/*.xml|*.rpt                                                      (loose report files)
 and vivado_synth.rpt (report_utilization, written by hls4ml's vivado_synth.tcl) next to them.
+hls4ml's project.tcl names the project `set project_name "..."` (older hls4ml: `set myproject "..."`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,16 @@ from pathlib import Path
 from salt_hls.errors import DataError
 
 _APP_FILES = ("vivado_hls.app", "hls.app")
+# How far below the given directory hls/syn/report is looked for: <component>/<work>/ in a
+# Vitis unified IDE workspace. Deeper trees are not searched (a workspace can be large).
+UNIFIED_DEPTH = 2
+
+
+@dataclass(frozen=True)
+class Hls4mlProject:
+    name: str  # the project name: <name>_prj is the HLS project
+    backend: str
+    readable_by_hls4ml: bool  # hls4ml.report needs 'set project_name' and 'set backend' lines
 
 
 @dataclass
@@ -30,15 +42,29 @@ class Located:
 
 def hls4ml_project_name(directory: Path) -> tuple[str, str] | None:
     """(project_name, backend) from an hls4ml project.tcl, or None when there is none."""
-    tcl = directory / "project.tcl"
+    project = hls4ml_project(directory)
+    return None if project is None else (project.name, project.backend)
+
+
+def hls4ml_project(directory: Path) -> Hls4mlProject | None:
+    """The project an hls4ml project.tcl names, or None when there is no project.tcl."""
+    tcl = Path(directory) / "project.tcl"
     if not tcl.is_file():
         return None
     text = tcl.read_text(errors="replace")
     name = re.search(r'^\s*set project_name\s+"?([^"\s]+)"?', text, re.M)
+    old_name = re.search(r'^\s*set myproject\s+"?([^"\s]+)"?', text, re.M)
     backend = re.search(r'^\s*set backend\s+"?([^"\s]+)"?', text, re.M)
-    if name is None:
-        raise DataError(f"{tcl}: expected a 'set project_name \"...\"' line as hls4ml writes it")
-    return name.group(1), (backend.group(1) if backend else "")
+    if name is None and old_name is None:
+        raise DataError(
+            f"{tcl}: expected a 'set project_name \"...\"' line as hls4ml writes it "
+            "(or 'set myproject \"...\"' as hls4ml before 0.6 did)"
+        )
+    return Hls4mlProject(
+        name=(name or old_name).group(1),
+        backend=backend.group(1) if backend else "",
+        readable_by_hls4ml=name is not None and backend is not None,
+    )
 
 
 def _app_info(prj: Path) -> tuple[str | None, list[str]]:
@@ -59,8 +85,12 @@ def _app_info(prj: Path) -> tuple[str | None, list[str]]:
 
 def _pick_csynth(report_dir: Path, top: str | None) -> Path | None:
     """The top function's C-synthesis report in a syn/report (or loose) directory: XML before
-    text, <top>_csynth before the csynth summary Vitis writes, and a single candidate otherwise."""
-    names = [f"{top}_csynth.xml", "csynth.xml", f"{top}_csynth.rpt", "csynth.rpt"] if top else ["csynth.xml", "csynth.rpt"]
+    text, <top>_csynth before the csynth.xml/.rpt summary Vitis writes (its csynth.rpt states no
+    clock periods), and a single candidate otherwise."""
+    if top is None and (report_dir / "csynth.xml").is_file():
+        return report_dir / "csynth.xml"
+    top = top or _top_from_csynth_rpt(report_dir / "csynth.rpt")
+    names = [f"{top}_csynth.xml", "csynth.xml", f"{top}_csynth.rpt", "csynth.rpt"] if top else ["csynth.rpt"]
     for name in names:
         if (report_dir / name).is_file():
             return report_dir / name
@@ -72,23 +102,37 @@ def _pick_csynth(report_dir: Path, top: str | None) -> Path | None:
             if len(found) > 1:
                 raise DataError(
                     f"{report_dir}: several C-synthesis reports ({', '.join(f.name for f in found)}) and no "
-                    "project.tcl or vivado_hls.app naming the top function; pass the report file itself"
+                    "project.tcl, vivado_hls.app or csynth.rpt naming the top function; pass the report file itself"
                 )
     return None
+
+
+def _top_from_csynth_rpt(path: Path) -> str | None:
+    """Both text forms of csynth.rpt name the top function in their first lines."""
+    if not path.is_file():
+        return None
+    with path.open(errors="replace") as f:
+        head = f.read(2000)
+    m = re.search(r"^== (?:(?:Vivado|Vitis) HLS Report for|Synthesis Summary Report of) '([^']+)'", head, re.M)
+    return m.group(1) if m else None
 
 
 def _candidates(directory: Path) -> list[tuple[Path, str | None, bool]]:
     """(report dir, top function, hls4ml.report can read it) in the order they are tried."""
     out: list[tuple[Path, str | None, bool]] = []
-    project = hls4ml_project_name(directory)
+    project = hls4ml_project(directory)
     top = None
     if project is not None:
-        name, backend = project
-        top = name + "_axi" if "accelerator" in backend else name  # as hls4ml.report does
-        prj = directory / f"{name}_prj"
-        _, solutions = _app_info(prj)
-        # hls4ml.report takes the first solution listed in the app file, and needs that file.
-        out += [(prj / sol / "syn" / "report", top, i == 0) for i, sol in enumerate(solutions)]
+        prj = directory / f"{project.name}_prj"
+        app_top, solutions = _app_info(prj)
+        # The app file names the top; project.tcl only the project (hls4ml.report appends _axi for
+        # the accelerator backends and reads <top>_csynth.xml of the first solution listed).
+        hls4ml_top = project.name + "_axi" if "accelerator" in project.backend else project.name
+        top = app_top or hls4ml_top
+        out += [
+            (prj / sol / "syn" / "report", top, i == 0 and project.readable_by_hls4ml and top == hls4ml_top)
+            for i, sol in enumerate(solutions)
+        ]
         if not solutions and prj.is_dir():
             out += [(d, top, False) for d in sorted(prj.glob("*/syn/report"))]
     else:
@@ -98,9 +142,37 @@ def _candidates(directory: Path) -> list[tuple[Path, str | None, bool]]:
     # A project dir holds the app file; a solution dir's parent does.
     app_top = _app_info(directory)[0] or _app_info(directory.parent)[0]
     top = app_top or top
-    dirs = [*sorted(directory.glob("*/hls/syn/report")), directory / "hls/syn/report", directory / "syn/report"]
+    dirs = [*_unified_report_dirs(directory, top), directory / "syn/report"]
     dirs += [*sorted(directory.glob("*/syn/report")), directory]
     return out + [(d, top, False) for d in dirs]
+
+
+def _unified_report_dirs(directory: Path, top: str | None) -> list[Path]:
+    """The hls/syn/report directory that vitis-run (<component>/hls/) or the unified IDE
+    (<workspace>/<component>/<work>/hls/) writes, searched breadth-first to UNIFIED_DEPTH levels in
+    name order; the shallowest level that has one with a C-synthesis report wins, and two there
+    (two components, say) are ambiguous."""
+    level = [directory]
+    for _ in range(UNIFIED_DEPTH + 1):
+        found = [d / "hls" / "syn" / "report" for d in level if (d / "hls" / "syn" / "report").is_dir()]
+        with_report = [d for d in found if _pick_csynth(d, top) is not None]
+        if len(with_report) > 1:
+            names = ", ".join(str(d.relative_to(directory)) for d in with_report)
+            raise DataError(
+                f"{directory}: several HLS components with C-synthesis reports ({names}); "
+                "pass the component directory (or the report file) you mean"
+            )
+        if with_report:
+            return with_report
+        level = sorted(c for d in level for c in _subdirs(d))
+    return []
+
+
+def _subdirs(directory: Path) -> list[Path]:
+    try:
+        return [c for c in directory.iterdir() if c.is_dir() and not c.name.startswith(".")]
+    except OSError:
+        return []
 
 
 def locate(directory: Path) -> Located:
@@ -120,8 +192,9 @@ def locate(directory: Path) -> Located:
             )
     raise DataError(
         f"{directory}: no C-synthesis report found; expected <project>_prj/solution1/syn/report/<top>_csynth.xml "
-        "(hls4ml, Vivado HLS, Vitis HLS), <component>/hls/syn/report/csynth.xml (vitis-run) or a loose "
-        "*_csynth.xml/.rpt. Run 'salt-hls synth' first, or pass the report file"
+        "(hls4ml, Vivado HLS, Vitis HLS), [<component>/[<work>/]]hls/syn/report/csynth.xml (vitis-run, Vitis "
+        f"unified IDE; searched {UNIFIED_DEPTH} levels deep) or a loose *_csynth.xml/.rpt or csynth.rpt. "
+        "Run 'salt-hls synth' first, or pass the report file"
     )
 
 

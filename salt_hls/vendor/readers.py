@@ -3,8 +3,10 @@
 hls4ml.report.parse_vivado_report only works on a whole hls4ml project (it needs project.tcl and
 an app file), prints instead of raising, and keeps neither the part nor the tool version. These
 readers cover what it does not: loose files, the Vitis unified (vitis-run) layout, the .rpt text
-form, and Vivado's report_utilization table, where hls4ml labels "Block RAM Tile" (36 Kb tiles)
-as BRAM_18K. Every failure is a DataError that names the file and what was expected.
+forms (the classic "HLS Report", with the Vivado HLS <= 2019.1 latency table that has no
+absolute-time columns, and the Vitis 2022+ "Synthesis Summary"), and Vivado's report_utilization
+table, where hls4ml labels "Block RAM Tile" (36 Kb tiles) as BRAM_18K. Every failure is a
+DataError that names the file and what was expected.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ class Csynth:
     """What one C-synthesis report says about the top function."""
 
     path: Path
-    format: str  # "csynth-xml" or "csynth-rpt"
+    format: str  # "csynth-xml", "csynth-rpt" or "csynth-summary-rpt"
     tool: str | None = None  # "Vivado HLS" or "Vitis HLS"
     version: str | None = None
     top: str | None = None
@@ -41,6 +43,10 @@ class Csynth:
     interval_max: int | None = None
     resources: dict = field(default_factory=dict)
     available: dict = field(default_factory=dict)
+    # What the report wrote instead of a number ("undef", "?"), per figure, e.g. {"latency_max": "undef"}
+    undefined: dict = field(default_factory=dict)
+    slack_ns: float | None = None  # the Synthesis Summary's timing slack (it states no clock periods)
+    period_ns: float | None = None  # the period its ns figures use, when only they tell (Synthesis Summary)
 
 
 @dataclass
@@ -71,10 +77,18 @@ def _int(text: str | None, path: Path, what: str) -> int | None:
         raise DataError(f"{path}: {what} should be a whole number, found {text.strip()!r}") from None
 
 
+def _cycles(out: Csynth, key: str, text: str | None, what: str) -> int | None:
+    """A latency or interval figure; what the report wrote in its place is kept in out.undefined."""
+    value = _int(text, out.path, what)
+    if value is None and text is not None and text.strip():
+        out.undefined[key] = text.strip()
+    return value
+
+
 def _ns(text: str | None, path: Path, what: str) -> float | None:
     if text is None or text.strip() in _UNDEFINED:
         return None
-    match = re.fullmatch(r"\s*([0-9.]+)\s*(ns)?\s*", text)
+    match = re.fullmatch(r"\s*(-?[0-9.]+)\s*(ns)?\s*", text)
     if not match:
         raise DataError(f"{path}: {what} should be a time in ns, found {text.strip()!r}")
     return float(match.group(1))
@@ -124,10 +138,10 @@ def read_csynth_xml(path: Path) -> Csynth:
     out.target_ns = _ns(need("UserAssignments/TargetClockPeriod").text, path, "TargetClockPeriod")
     out.estimate_ns = _ns(text("PerformanceEstimates/SummaryOfTimingAnalysis/EstimatedClockPeriod"), path, "EstimatedClockPeriod")
     out.uncertainty_ns = _ns(text("UserAssignments/ClockUncertainty"), path, "ClockUncertainty")
-    out.latency_min = _int(latency.findtext("Best-caseLatency"), path, "Best-caseLatency")
-    out.latency_max = _int(latency.findtext("Worst-caseLatency"), path, "Worst-caseLatency")
-    out.interval_min = _int(latency.findtext("Interval-min"), path, "Interval-min")
-    out.interval_max = _int(latency.findtext("Interval-max"), path, "Interval-max")
+    out.latency_min = _cycles(out, "latency_min", latency.findtext("Best-caseLatency"), "Best-caseLatency")
+    out.latency_max = _cycles(out, "latency_max", latency.findtext("Worst-caseLatency"), "Worst-caseLatency")
+    out.interval_min = _cycles(out, "interval_min", latency.findtext("Interval-min"), "Interval-min")
+    out.interval_max = _cycles(out, "interval_max", latency.findtext("Interval-max"), "Interval-max")
     out.resources = _xml_resources(resources, path)
     available = root.find("AreaEstimates/AvailableResources")
     out.available = _xml_resources(available, path) if available is not None else {}
@@ -160,13 +174,7 @@ def read_csynth_rpt(path: Path) -> Csynth:
     path = Path(path)
     lines = _read_text(path).splitlines()
     out = Csynth(path=path, format="csynth-rpt")
-    for line in lines[:40]:
-        if m := re.match(r"^== (Vivado|Vitis) HLS Report for '([^']+)'", line):
-            out.tool, out.top = f"{m.group(1)} HLS", m.group(2)
-        elif m := re.match(r"^\* Version:\s+(\S+)", line):
-            out.version = m.group(1)
-        elif m := re.match(r"^\* Target device:\s+(\S+)", line):
-            out.part = m.group(1)
+    _read_header(out, lines)
     if out.tool is None:
         raise DataError(f"{path}: expected a '== Vivado HLS Report for ...' or '== Vitis HLS Report for ...' header")
 
@@ -178,15 +186,51 @@ def read_csynth_rpt(path: Path) -> Csynth:
     out.uncertainty_ns = _ns(clock[3], path, "clock Uncertainty") if len(clock) > 3 else None
 
     lat = _first_data_row(lines, "+ Latency", path, "the Latency summary table")
-    if len(lat) < 6:
-        raise DataError(f"{path}: the Latency summary row should have latency min/max, absolute min/max, interval min/max")
-    out.latency_min = _int(lat[0], path, "latency min")
-    out.latency_max = _int(lat[1], path, "latency max")
-    out.interval_min = _int(lat[4], path, "interval min")
-    out.interval_max = _int(lat[5], path, "interval max")
+    # Vivado HLS <= 2019.1 writes latency min/max, interval min/max and the pipeline type; later
+    # releases put the absolute latency (ns) min/max between latency and interval.
+    absolute = any("absolute" in line for line in _header_rows(lines, "+ Latency"))
+    if len(lat) < (6 if absolute else 4):
+        raise DataError(
+            f"{path}: the Latency summary row should have latency min/max, "
+            f"{'absolute min/max, ' if absolute else ''}interval min/max; found {len(lat)} cells"
+        )
+    at = 4 if absolute else 2
+    out.latency_min = _cycles(out, "latency_min", lat[0], "latency min")
+    out.latency_max = _cycles(out, "latency_max", lat[1], "latency max")
+    out.interval_min = _cycles(out, "interval_min", lat[at], "interval min")
+    out.interval_max = _cycles(out, "interval_max", lat[at + 1], "interval max")
 
     out.resources, out.available = _rpt_utilization(lines, path)
     return out
+
+
+def _read_header(out: Csynth, lines: list[str]) -> None:
+    """Tool, top, version and part from the first lines of either text form; the Synthesis Summary
+    indents its fields under '+ General Information:'."""
+    for line in lines[:40]:
+        if m := re.match(r"^== (Vivado|Vitis) HLS Report for '([^']+)'", line):
+            out.tool, out.top = f"{m.group(1)} HLS", m.group(2)
+        elif m := re.match(r"^== Synthesis Summary Report of '([^']+)'", line):
+            out.tool, out.top = "Vitis HLS", m.group(1)  # only Vitis HLS (2022.1 on) writes this form
+        elif m := re.match(r"^\s*\* Version:\s+(\S+)", line):
+            out.version = m.group(1)
+        elif m := re.match(r"^\s*\* Target device:\s+(\S+)", line):
+            out.part = m.group(1)
+
+
+def _header_rows(lines: list[str], heading: str) -> list[str]:
+    """The table rows under `heading` before its first data row (the column titles)."""
+    start = next((i for i, line in enumerate(lines) if line.strip().startswith(heading)), None)
+    rows = []
+    for line in lines[start + 1 :] if start is not None else []:
+        if line.startswith("==") or line.strip().startswith("+ Detail"):
+            break
+        if _is_row(line):
+            cells = _cells(line)
+            if cells[0] == "ap_clk" or re.fullmatch(r"[0-9?]+|undef", cells[0]):
+                break
+            rows.append(line)
+    return rows
 
 
 def _first_data_row(lines: list[str], heading: str, path: Path, what: str) -> list[str]:
@@ -224,11 +268,97 @@ def _rpt_utilization(lines: list[str], path: Path) -> tuple[dict, dict]:
         raise DataError(f"{path}: expected the Utilization Estimates summary table with a BRAM_18K header and a Total row")
 
     def pick(cells: list[str]) -> dict:
-        found = {_HLS_COLUMNS[c]: _int(v, path, f"utilization {c}") for c, v in zip(columns, cells) if c in _HLS_COLUMNS}
+        found = {_HLS_COLUMNS[c]: _int(v, path, f"utilization {c}") for c, v in zip(columns, cells, strict=False) if c in _HLS_COLUMNS}
         found.setdefault("URAM", 0)
         return {r: found.get(r) for r in HLS_RESOURCES}
 
     return pick(rows["Total"]), (pick(rows["Available"]) if "Available" in rows else {})
+
+
+# ---------------------------------------------------------------- csynth.rpt, Vitis "Synthesis Summary"
+
+# Column titles of the Performance & Resource Estimates table (two header rows joined) -> field.
+_SUMMARY_COLUMNS = {
+    "Slack": "slack",
+    "Latency (cycles)": "cycles",
+    "Latency (ns)": "ns",
+    "Interval": "interval",
+    "BRAM": "BRAM18",
+    "DSP": "DSP",
+    "FF": "FF",
+    "LUT": "LUT",
+    "URAM": "URAM",
+}
+
+
+def read_csynth_summary_rpt(path: Path) -> Csynth:
+    """Vitis HLS 2022+ writes syn/report/csynth.rpt as a "Synthesis Summary": one table of modules
+    and loops with latency in cycles and ns, interval, slack and resources with percentages, but no
+    clock periods and no part totals. The top function is the row marked '+' at the first level."""
+    path = Path(path)
+    lines = _read_text(path).splitlines()
+    out = Csynth(path=path, format="csynth-summary-rpt")
+    _read_header(out, lines)
+    if out.top is None:
+        raise DataError(f"{path}: expected a '== Synthesis Summary Report of ...' header")
+    start = next((i for i, line in enumerate(lines) if "Performance & Resource Estimates" in line), None)
+    if start is None:
+        raise DataError(f"{path}: expected a 'Performance & Resource Estimates' section; not found")
+    titles: list[list[str]] = []
+    top_row = None
+    for line in lines[start + 1 :]:
+        if line.startswith("=="):
+            break
+        if not _is_row(line):
+            continue
+        cells = _cells(line)
+        if line.strip().startswith("|+"):  # "|+ top" is the top function; "| + sub" (indented) are not
+            top_row = cells
+            break
+        titles.append(cells)
+    if top_row is None or not titles:
+        raise DataError(f"{path}: expected the Modules & Loops table with a '+ {out.top}' row under Performance & Resource Estimates")
+    columns = [" ".join(t for t in parts if t) for parts in zip(*titles, strict=False)]
+    where = {_SUMMARY_COLUMNS[c]: i for i, c in enumerate(columns) if c in _SUMMARY_COLUMNS}
+    missing = [c for c, key in _SUMMARY_COLUMNS.items() if key not in where and key != "URAM"]
+    if missing:
+        raise DataError(f"{path}: the Modules & Loops table lacks the columns {', '.join(missing)}; found {', '.join(columns)}")
+    name = top_row[0].lstrip("+").strip().rstrip("*").strip()
+    if name != out.top:
+        raise DataError(f"{path}: the first '+' row of the Modules & Loops table is {name!r}, not the top function {out.top!r}")
+
+    def cell(key: str) -> str | None:
+        return top_row[where[key]] if key in where and where[key] < len(top_row) else None
+
+    out.latency_min, out.latency_max = _summary_range(out, "latency", cell("cycles"), "Latency (cycles)")
+    out.interval_min, out.interval_max = _summary_range(out, "interval", cell("interval"), "Interval")
+    out.slack_ns = _ns(cell("slack"), path, "Slack")
+    ns = _summary_float(cell("ns"), path)
+    if ns is not None and out.latency_max:
+        out.period_ns = round(ns / out.latency_max, 3)  # ns has 4 significant digits at most above 1e4
+    # "212 (1%)" is a count and its percent; "-" in a resource column means none used.
+    out.resources = {r: 0 if (cell(r) or "-").strip() == "-" else _int(cell(r).split("(")[0], path, f"{r} of {name}") for r in HLS_RESOURCES}
+    return out
+
+
+def _summary_range(out: Csynth, key: str, text: str | None, what: str) -> tuple[int | None, int | None]:
+    """One figure, or 'min ~ max' when the two differ."""
+    low, _, high = (text or "").partition("~")
+    if not high:
+        value = _cycles(out, f"{key}_max", text, what)
+        if value is None and f"{key}_max" in out.undefined:
+            out.undefined[f"{key}_min"] = out.undefined[f"{key}_max"]
+        return value, value
+    return _cycles(out, f"{key}_min", low, what + " min"), _cycles(out, f"{key}_max", high, what + " max")
+
+
+def _summary_float(text: str | None, path: Path) -> float | None:
+    if text is None or text.strip() in _UNDEFINED:
+        return None
+    try:
+        return float(text.split("~")[-1])
+    except ValueError:
+        raise DataError(f"{path}: Latency (ns) should be a number, found {text.strip()!r}") from None
 
 
 # ---------------------------------------------------------------- vivado_synth.rpt (report_utilization)
@@ -282,7 +412,7 @@ def read_utilization_rpt(path: Path) -> Utilization:
         "LUT": int(found["LUT"]),
         "FF": int(found["FF"]),
         "DSP": int(found["DSP"]),
-        "BRAM18": int(round(2 * found["BRAM_TILE"])),
+        "BRAM18": round(2 * found["BRAM_TILE"]),
         # Vivado leaves the URAM row out on parts that have none (7-series): none used.
         "URAM": int(found.get("URAM", 0)),
     }
@@ -306,9 +436,12 @@ def sniff(path: Path) -> str:
         return "csynth-xml"
     if re.search(r"^== (Vivado|Vitis) HLS Report for", head, re.M):
         return "csynth-rpt"
+    if re.search(r"^== Synthesis Summary Report of", head, re.M):
+        return "csynth-summary-rpt"
     if "report_utilization" in head or "Utilization Design Information" in head:
         return "utilization"
     raise DataError(
         f"{path}: not a report salt-hls reads; expected an HLS csynth .xml/.rpt "
-        "(<top>_csynth.xml, csynth.rpt) or a Vivado report_utilization file (vivado_synth.rpt)"
+        "(<top>_csynth.xml, <top>_csynth.rpt, csynth.rpt: the HLS Report or the Vitis Synthesis Summary) "
+        "or a Vivado report_utilization file (vivado_synth.rpt)"
     )

@@ -1,8 +1,10 @@
-"""One normalized synthesis report, whatever produced it: a vendor run or an estimate.
+"""One normalized synthesis report, whatever produced it: a vendor run, a netlist synthesized with
+open tools (e.g. Yosys), or an estimate.
 
 parse_path() reads an hls4ml project directory, any HLS project/solution directory, a Vitis
-unified (vitis-run) component, or loose report files; to_dict()/from_dict() give the JSON form
-stored under synth_reports/ and read back by `salt-hls check`.
+unified (vitis-run) component or workspace, loose report files, or the normalized JSON form;
+to_dict()/from_dict() give the JSON form stored under synth_reports/ and read back by
+`salt-hls check` and `salt-hls report`.
 """
 
 from __future__ import annotations
@@ -13,14 +15,15 @@ import json
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from salt_hls.errors import DataError, SaltError
 from salt_hls.budget import devices
+from salt_hls.errors import DataError, SaltError
 from salt_hls.vendor.locate import locate
 from salt_hls.vendor.readers import (
     HLS_RESOURCES,
     Csynth,
     Utilization,
     read_csynth_rpt,
+    read_csynth_summary_rpt,
     read_csynth_xml,
     read_utilization_rpt,
     sniff,
@@ -28,14 +31,33 @@ from salt_hls.vendor.readers import (
 
 SCHEMA = "salt-hls/synth-report"
 SCHEMA_VERSION = 1
-KINDS = ("vendor", "estimate")
+# What stands behind a report's figures, strongest first: a vendor tool's own report, a netlist
+# synthesized with open tools (real cells, but no vendor placement or timing), a model's estimate.
+EVIDENCE = ("vendor", "open-synthesis", "estimate")
+EVIDENCE_LABELS = {"vendor": "vendor report", "open-synthesis": "open-tool synthesis", "estimate": "estimate"}
+KINDS = EVIDENCE
 STAGES = ("hls_estimate", "post_synthesis")  # the C-synthesis estimate, and Vivado after synth_design
+
+
+def evidence_rank(kind: str) -> int:
+    """0 for the strongest evidence (a vendor report), then open-tool synthesis, then an estimate."""
+    if kind not in EVIDENCE:
+        raise DataError(f"report kind {kind!r} is not one of {', '.join(EVIDENCE)}")
+    return EVIDENCE.index(kind)
+
+
+def strongest(reports: list) -> SynthReport:
+    """The report with the strongest evidence (the first given among equals)."""
+    if not reports:
+        raise DataError("no reports to choose from")
+    return min(reports, key=lambda r: evidence_rank(r.kind))
 
 
 @dataclass
 class SynthReport:
-    """Figures for the top function. Estimates (kind="estimate") fill the same fields; `method`
-    says how the figures were obtained, e.g. "vivado-hls-csynth+vivado-synth" or "da4ml"."""
+    """Figures for the top function. Open-tool syntheses (kind="open-synthesis", tool and version
+    required) and estimates (kind="estimate") fill the same fields; `method` says how the figures
+    were obtained, e.g. "vivado-hls-csynth+vivado-synth", "yosys-synth_xilinx" or "da4ml"."""
 
     kind: str
     method: str
@@ -55,16 +77,70 @@ class SynthReport:
     report_totals: dict | None = None  # the tool's own "Available" line, used for parts not in devices.py
     sources: list = field(default_factory=list)  # [{path, format, parser, ...}]
     notes: list = field(default_factory=list)
+    # What the report wrote where a cycle count belongs ("undef", "?"), e.g. {"latency_max": "undef"}
+    undefined: dict = field(default_factory=dict)
+    slack_ns: float | None = None  # the report's own slack, where it gives one instead of clock periods
+    report_period_ns: float | None = None  # the period of the report's ns figures, where no clock is stated
     schema_version: int = SCHEMA_VERSION
 
     # ------------------------------------------------------------ derived figures
 
+    def timing_met(self) -> bool | None:
+        """False when the estimated clock period exceeds the target (or the report's slack is
+        negative); None when the report says neither."""
+        if self.clock_target_ns is not None and self.clock_estimate_ns is not None:
+            return self.clock_estimate_ns <= self.clock_target_ns
+        return None if self.slack_ns is None else self.slack_ns >= 0
+
+    def clock_period(self) -> tuple[float | None, str | None]:
+        """(period in ns, where it comes from) that the ns figures use. HLS states latency in ns at
+        the estimated period when that exceeds the target (timing failed), at the target otherwise."""
+        if self.clock_target_ns is not None and self.clock_estimate_ns is not None and self.clock_estimate_ns > self.clock_target_ns:
+            return self.clock_estimate_ns, "estimate"
+        if self.clock_target_ns is not None:
+            return self.clock_target_ns, "target"
+        if self.report_period_ns is not None:
+            return self.report_period_ns, "report"
+        return None, None
+
     def latency_ns(self, which: str) -> float | None:
-        """Latency in ns at the target clock, as the HLS report itself states it."""
+        """Latency in ns at the period the report itself uses (see clock_period)."""
         cycles = self.latency_min_cycles if which == "min" else self.latency_max_cycles
-        if cycles is None or self.clock_target_ns is None:
+        period = self.clock_period()[0]
+        return None if cycles is None or period is None else round(cycles * period, 6)
+
+    def interval_ns(self, which: str = "max") -> float | None:
+        """Time between two inputs (one jet each): II x the period the report uses."""
+        cycles = self.interval_min_cycles if which == "min" else self.interval_max_cycles
+        period = self.clock_period()[0]
+        return None if cycles is None or period is None else round(cycles * period, 6)
+
+    def latency_null_reason(self, which: str) -> str | None:
+        """Why latency_ns(which) is None, or None when it is not."""
+        if self.latency_ns(which) is not None:
             return None
-        return round(cycles * self.clock_target_ns, 6)
+        cycles = self.latency_min_cycles if which == "min" else self.latency_max_cycles
+        if cycles is None:
+            said = self.undefined.get(f"latency_{which}")
+            if said is not None:
+                return (
+                    f"the report gives the {which} latency as {said!r}: HLS could not bound it (a loop with a "
+                    "variable trip count, or a region it cannot schedule statically); a loop_tripcount or fixed "
+                    "loop bound gives a figure"
+                )
+            return f"the report gives no {which} latency in cycles"
+        return "the report states no clock period (neither target nor estimated), so cycles cannot be turned into ns"
+
+    def timing_note(self) -> str | None:
+        """One sentence when timing failed: by how much, and which period the ns figures use."""
+        if self.timing_met() is not False:
+            return None
+        if self.clock_target_ns is not None and self.clock_estimate_ns is not None:
+            return (
+                f"timing failed: estimated clock period {self.clock_estimate_ns:g} ns exceeds the {self.clock_target_ns:g} ns "
+                f"target; latency in ns uses {self.clock_estimate_ns:g} ns, as the report does"
+            )
+        return f"timing failed: the report's slack is {self.slack_ns:g} ns"
 
     def part_totals(self) -> tuple[dict | None, str | None]:
         """(totals, where they came from): devices.py for a known part, else the report's own."""
@@ -116,12 +192,26 @@ class SynthReport:
                 "max_ns": self.latency_ns("max"),
             },
             "interval": {"min_cycles": self.interval_min_cycles, "max_cycles": self.interval_max_cycles},
+            "timing": self._timing_dict(),
             "resources": {stage: self.resources.get(stage) for stage in STAGES},
             "post_synthesis_state": self.post_synthesis_state,
             "report_totals": self.report_totals,
             "part_totals": None if totals is None else {**totals, "source": totals_source},
             "utilization_pct": self.utilization_pct(totals),
             "notes": list(self.notes),
+        }
+
+    def _timing_dict(self) -> dict:
+        period, period_from = self.clock_period()
+        return {
+            "met": self.timing_met(),
+            "slack_ns": self.slack_ns,
+            "report_period_ns": self.report_period_ns,
+            "period_ns": period,  # what latency min_ns/max_ns use
+            "period_from": period_from,  # "target", "estimate" (timing failed) or "report"
+            "undefined": dict(self.undefined),
+            "latency_null": {w: self.latency_null_reason(w) for w in ("min", "max")},
+            "note": self.timing_note(),
         }
 
     def to_json(self) -> str:
@@ -149,6 +239,8 @@ def parse_path(path: str | Path) -> SynthReport:
     path = Path(path)
     if not path.exists():
         raise DataError(f"{path} does not exist; expected an HLS project directory or a report file")
+    if path.is_file() and path.suffix == ".json":
+        return _load_json(path)
     if path.is_dir():
         found = locate(path)
         return build_report(found.csynth, found.utilization, hls4ml_project=found.hls4ml_project)
@@ -170,7 +262,8 @@ def parse_files(paths: list[str | Path]) -> SynthReport:
 
 def build_report(csynth_path: Path, util_path: Path | None = None, hls4ml_project: Path | None = None) -> SynthReport:
     csynth_path = Path(csynth_path)
-    cs = read_csynth_xml(csynth_path) if sniff(csynth_path) == "csynth-xml" else read_csynth_rpt(csynth_path)
+    readers = {"csynth-xml": read_csynth_xml, "csynth-rpt": read_csynth_rpt, "csynth-summary-rpt": read_csynth_summary_rpt}
+    cs = readers[sniff(csynth_path)](csynth_path)
     parser = "salt_hls.vendor.readers"
     if hls4ml_project is not None:
         cs = _with_hls4ml_figures(cs, hls4ml_project)
@@ -193,10 +286,20 @@ def build_report(csynth_path: Path, util_path: Path | None = None, hls4ml_projec
         resources={"hls_estimate": cs.resources},
         report_totals=cs.available or None,
         sources=[{"path": str(csynth_path), "format": cs.format, "parser": parser, "tool": cs.tool, "version": cs.version}],
+        undefined=dict(cs.undefined),
+        slack_ns=cs.slack_ns,
+        report_period_ns=cs.period_ns,
     )
     if util_path is not None:
         _add_utilization(report, read_utilization_rpt(util_path))
     _check_totals(report)
+    # Said once here, where the vendor files are read, so that `salt-hls report` shows them.
+    if report.timing_note():
+        report.notes.append(report.timing_note())
+    if report.latency_null_reason("max"):
+        report.notes.append(f"latency in ns is missing: {report.latency_null_reason('max')}")
+    if cs.format == "csynth-summary-rpt":
+        report.notes.append("a Vitis Synthesis Summary states no clock periods; read the csynth.xml or <top>_csynth.rpt beside it for them")
     return report
 
 
@@ -274,14 +377,15 @@ def _check_totals(report: SynthReport) -> None:
 
 def load_report(path: str | Path) -> SynthReport:
     """A normalized JSON file (from `salt-hls report --out`) or anything parse_path reads."""
-    path = Path(path)
-    if path.is_file() and path.suffix == ".json":
-        try:
-            data = json.loads(path.read_text())
-        except (OSError, json.JSONDecodeError) as err:
-            raise DataError(f"{path}: not a readable JSON report ({err})") from None
-        return SynthReport.from_dict(data, origin=str(path))
     return parse_path(path)
+
+
+def _load_json(path: Path) -> SynthReport:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as err:
+        raise DataError(f"{path}: not a readable JSON report ({err})") from None
+    return SynthReport.from_dict(data, origin=str(path))
 
 
 def _from_dict(data: dict, origin: str) -> SynthReport:
@@ -296,6 +400,10 @@ def _from_dict(data: dict, origin: str) -> SynthReport:
         raise bad(f"kind must be one of {', '.join(KINDS)}, found {data.get('kind')!r}")
     if not isinstance(data.get("method"), str) or not data["method"]:
         raise bad("method must be a non-empty string")
+    if data["kind"] == "open-synthesis":
+        tool = data.get("tool") if isinstance(data.get("tool"), dict) else {}
+        if not all(isinstance(tool.get(k), str) and tool[k] for k in ("name", "version")):
+            raise bad('an "open-synthesis" report must name its tool: "tool": {"name": "Yosys", "version": "0.70"}')
 
     def section(name: str) -> dict:
         value = data.get(name) or {}
@@ -323,6 +431,9 @@ def _from_dict(data: dict, origin: str) -> SynthReport:
             if v is not None and (isinstance(v, bool) or not isinstance(v, int)):
                 raise bad(f"resources.{stage}.{r} must be an integer or null, found {v!r}")
         resources[stage] = dict(used)
+    undefined = section("timing").get("undefined") or {}
+    if not isinstance(undefined, dict) or not all(isinstance(v, str) for v in undefined.values()):
+        raise bad('timing.undefined must map figures to what the report wrote, e.g. {"latency_max": "undef"}')
     return SynthReport(
         kind=data["kind"],
         method=data["method"],
@@ -342,4 +453,7 @@ def _from_dict(data: dict, origin: str) -> SynthReport:
         report_totals=data.get("report_totals"),
         sources=list(data.get("sources") or []),
         notes=list(data.get("notes") or []),
+        undefined=undefined,
+        slack_ns=number("timing", "slack_ns"),
+        report_period_ns=number("timing", "report_period_ns"),
     )
