@@ -270,6 +270,15 @@ def _attach_synth_commands():
 _attach_synth_commands()
 
 
+def _attach_scan_command():
+    from salt_hls.cli.scan import scan_command
+
+    main.add_command(scan_command, "scan")
+
+
+_attach_scan_command()
+
+
 def _attach_words_command():
     from salt_hls.cli.words import write_words_command
 
