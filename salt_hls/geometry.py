@@ -1,7 +1,8 @@
-"""Partition geometry of SAL-T: the one place that says how N particles split into p chunks.
+"""Geometry of SAL-T, each rule stated once: how N particles split into p chunks, how the feature
+axis splits into heads, the 'same' padding of the logit convolution, and the 1/sqrt(d) shift.
 
-The Keras layers, the hls4ml handlers, the C++ templates and the bit-exact reference all
-call `partition_geometry`, so a change here reaches every implementation at once.
+The Keras layers, the hls4ml handlers (and through them the C++ templates), the bit-exact
+reference and the estimator all call these, so a change here reaches every implementation at once.
 """
 
 from __future__ import annotations
@@ -56,3 +57,27 @@ def partition_geometry(n_particles: int, n_partitions: int) -> PartitionGeometry
             f"N > (p - 1) * ceil(N / p)"
         )
     return geo
+
+
+def head_width(width: int, n_heads: int) -> int:
+    """d = width / heads: head h owns feature columns h·d .. (h+1)·d - 1."""
+    if n_heads < 1 or width % n_heads:
+        raise ConfigError(f"feature width {width} is not divisible by {n_heads} heads; choose d_model a multiple of the heads")
+    return width // n_heads
+
+
+def same_padding(size: int) -> tuple[int, int]:
+    """TensorFlow's 'same' padding for a kernel of `size` at stride 1: (before, after)."""
+    before = (size - 1) // 2
+    return before, size - 1 - before
+
+
+def scale_shift(head_dim: int) -> int:
+    """1/sqrt(d) of the attention scores as a right shift; exact only when sqrt(d) is a power of two."""
+    root = math.isqrt(head_dim)
+    if root * root != head_dim or root & (root - 1):
+        raise ConfigError(
+            f"head dimension d = {head_dim}: 1/sqrt(d) is not a power of two, so the score scaling would "
+            "round; use d = 1, 4, 16 or 64 (d_model / heads)"
+        )
+    return root.bit_length() - 1

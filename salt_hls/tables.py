@@ -11,19 +11,18 @@ from dataclasses import dataclass
 import numpy as np
 
 from salt_hls.errors import ConfigError
-from salt_hls.hls.fixed import FxType
+from salt_hls.fixed import FixedType
 
 
-def quantize(values: np.ndarray, t: FxType) -> np.ndarray:
-    """Round half to even onto t's grid and saturate: what a cast to a RND_CONV, SAT type does."""
-    scaled = np.round(np.asarray(values, np.float64) / t.lsb)
-    return np.clip(scaled * t.lsb, t.min, t.max)
+def entries(values: np.ndarray, t: FixedType) -> np.ndarray:
+    """Table entries of type t: each value rounded to the nearest point of t's grid (ties to even), saturated."""
+    return FixedType.site(t.width, t.integer, t.signed).cast(np.asarray(values, np.float64))
 
 
 def _index_bits(size: int, span: float, name: str) -> int:
     if size < 2 or size & (size - 1):
         raise ConfigError(f"{name} table size must be a power of two >= 2, got {size}")
-    return int(math.floor(math.log2(size / span))) if span > 0 else int(math.log2(size))
+    return math.floor(math.log2(size / span)) if span > 0 else int(math.log2(size))
 
 
 def _shift(frac: int, bits: int, what: str) -> int:
@@ -45,8 +44,8 @@ class SoftmaxTables:
     inv = inv_table[min(floor((sum_j e_j - 1) * 2^inv_index_bits), inv_size - 1)]; a_j = e_j * inv.
     """
 
-    exp_t: FxType
-    inv_t: FxType
+    exp_t: FixedType
+    inv_t: FixedType
     exp_index_bits: int
     inv_index_bits: int
     exp_table: np.ndarray
@@ -54,27 +53,27 @@ class SoftmaxTables:
     k: int = 4
 
     @property
-    def sum_t(self) -> FxType:
-        return FxType.holding(0.0, max(self.k, 1) * self.exp_t.max, self.exp_t.frac)
+    def sum_t(self) -> FixedType:
+        return FixedType.holding(0.0, max(self.k, 1) * self.exp_t.max, self.exp_t.frac)
 
-    def diff_t(self, score_t: FxType) -> FxType:
-        return FxType.holding(0.0, score_t.max - score_t.min, score_t.frac)
+    def diff_t(self, score_t: FixedType) -> FixedType:
+        return FixedType.holding(0.0, score_t.max - score_t.min, score_t.frac)
 
-    def shifts(self, score_t: FxType) -> tuple[int, int]:
+    def shifts(self, score_t: FixedType) -> tuple[int, int]:
         """(diff_shift, sum_shift) for scores of type score_t; refuses tables finer than their inputs."""
         return (_shift(self.diff_t(score_t).frac, self.exp_index_bits, "softmax exp table"),
                 _shift(self.sum_t.frac, self.inv_index_bits, "softmax reciprocal table"))
 
 
 def softmax_tables(k: int, exp_size: int = 1024, inv_size: int = 1024, table_bits: int = 16) -> SoftmaxTables:
-    exp_t = FxType(table_bits, 1, signed=False)
-    inv_t = FxType(table_bits, 1, signed=False)
+    exp_t = FixedType(table_bits, 1, signed=False)
+    inv_t = FixedType(table_bits, 1, signed=False)
     eb = _index_bits(exp_size, SOFTMAX_EXP_RANGE, "softmax exp")
     ib = _index_bits(inv_size, max(k - 1, 1), "softmax reciprocal")
-    exp_table = quantize(np.exp(-np.arange(exp_size) / 2.0**eb), exp_t)
+    exp_table = entries(np.exp(-np.arange(exp_size) / 2.0**eb), exp_t)
     # The row maximum has d = 0 and must weigh exactly 1, so the sum lies in [1, k].
     exp_table[0] = 1.0
-    inv_table = quantize(1.0 / (1.0 + (np.arange(inv_size) + 0.5) / 2.0**ib), inv_t)
+    inv_table = entries(1.0 / (1.0 + (np.arange(inv_size) + 0.5) / 2.0**ib), inv_t)
     return SoftmaxTables(exp_t, inv_t, eb, ib, exp_table, inv_table, k)
 
 
@@ -86,17 +85,17 @@ class TanhTable:
     index_bits: int
     table: np.ndarray
 
-    def offset_t(self, z_t: FxType) -> FxType:
-        return FxType.holding(0.0, 2.0 * self.range, z_t.frac)
+    def offset_t(self, z_t: FixedType) -> FixedType:
+        return FixedType.holding(0.0, 2.0 * self.range, z_t.frac)
 
-    def index_shift(self, z_t: FxType) -> int:
+    def index_shift(self, z_t: FixedType) -> int:
         return _shift(self.offset_t(z_t).frac, self.index_bits, "DynamicTanh table")
 
 
-def tanh_table(res_t: FxType, size: int = 1024, rng: int = 4) -> TanhTable:
+def tanh_table(res_t: FixedType, size: int = 1024, rng: int = 4) -> TanhTable:
     """tanh at the centre of each of `size` bins over [-rng, rng), in the output type."""
     bits = _index_bits(size, 2 * rng, "DynamicTanh")
     if size != 2 * rng * 2**bits:
         raise ConfigError(f"DynamicTanh table of {size} entries does not tile [-{rng}, {rng}) in power-of-two steps")
     centres = -rng + (np.arange(size) + 0.5) / 2.0**bits
-    return TanhTable(rng, bits, quantize(np.tanh(centres), res_t))
+    return TanhTable(rng, bits, entries(np.tanh(centres), res_t))

@@ -14,19 +14,20 @@ from salt_hls.data.jets import JetSet, load_jets
 from salt_hls.data.preprocess import split_indices
 from salt_hls.emulate import Reference, round_to
 from salt_hls.evaluate import model_inputs
-from salt_hls.hls.convert import ConvertSettings, convert, firmware_model
-from salt_hls.hls.fixed import FxType
+from salt_hls.fixed import FixedType
+from salt_hls.hls.convert import ConvertSettings, convert
 from salt_hls.model.builders import ModelSpec, build_model
+from salt_hls.model.firmware import firmware_model
 from salt_hls.model.io import load_model
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_round_to_is_convergent_and_saturating():
-    t = FxType(6, 3, quantizer=True)  # lsb 1/8, range [-4, 3.875]
+    t = FixedType.site(6, 3)  # lsb 1/8, range [-4, 3.875]
     x = np.array([0.0625, 0.1875, -0.0625, -0.1875, 3.9, 100.0, -4.01, -100.0, 1.3])
     np.testing.assert_array_equal(round_to(x, t), [0.0, 0.25, 0.0, -0.25, 3.875, 3.875, -4.0, -4.0, 1.25])
-    u = FxType(4, 1, signed=False, quantizer=True)  # lsb 1/8, range [0, 1.875]
+    u = FixedType.site(4, 1, signed=False)  # lsb 1/8, range [0, 1.875]
     np.testing.assert_array_equal(round_to(np.array([-0.5, 0.9375, 2.0]), u), [0.0, 1.0, 1.875])
 
 
@@ -45,7 +46,7 @@ def test_reference_equals_csim_layer_by_layer_with_overflow(architecture, tmp_pa
     x = np.random.default_rng(5).normal(0, 12.0, (200, 12, 3)).astype(np.float32)
     ref = Reference(model)
     _, outs = ref.run(x, keep=True)
-    hls_model = convert(model, tmp_path / "prj", ConvertSettings(trace=True))
+    hls_model = convert(model, tmp_path / "prj", ConvertSettings(), trace=True)
     hls_model.compile()
     _, trace = hls_model.trace(np.ascontiguousarray(x))
     saturated = 0
@@ -54,7 +55,7 @@ def test_reference_equals_csim_layer_by_layer_with_overflow(architecture, tmp_pa
         # rounded to 24 bits, so compare with the reference's value rounded the same way.
         np.testing.assert_array_equal(np.asarray(values).reshape(outs[name].shape), outs[name].astype(np.float32), err_msg=name)
         t = ref.plan[name].result
-        saturated += int(t.quantizer and np.any(outs[name] == t.max))
+        saturated += int(t.is_site and np.any(outs[name] == t.max))
     assert len(trace) >= 20 and saturated >= 3  # the comparison really exercised saturation
 
 
@@ -68,9 +69,9 @@ def test_reference_equals_qkeras_where_float32_is_exact():
     x = np.random.default_rng(7).normal(0, 0.5, (300, 12, 3)).astype(np.float32)
     _, outs = Reference(model).run(x, keep=True)
     fw = firmware_model(model)
-    names = [l.name for l in fw.layers[1:]]
+    names = [layer.name for layer in fw.layers[1:]]
     keras_outs = tf.keras.Model(fw.inputs, [fw.get_layer(n).output for n in names]).predict(x, verbose=0)
-    for name, k in zip(names, keras_outs):
+    for name, k in zip(names, keras_outs, strict=True):
         np.testing.assert_array_equal(outs[name], k, err_msg=name)
 
 
@@ -85,7 +86,7 @@ def shipped(request, tmp_path_factory):
 
 @pytest.mark.slow
 def test_shipped_models_bit_exact_on_5000_shared_jets(shipped, shared_jets_path):
-    model, meta, hls_model, ref = shipped
+    _model, meta, hls_model, ref = shipped
     jets = load_jets(shared_jets_path)
     test = jets.subset(split_indices(len(jets), 0)[2][:5000])
     x = model_inputs(meta, test)
@@ -116,7 +117,7 @@ def adversarial_jets(draw):
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(jets=adversarial_jets())
 def test_adversarial_jets_are_bit_exact(shipped_n16, jets):
-    model, meta, hls_model, ref = shipped_n16
+    _model, meta, hls_model, ref = shipped_n16
     x = model_inputs(meta, jets)
     got = np.asarray(hls_model.predict(np.ascontiguousarray(x))).reshape(len(x), -1)
     np.testing.assert_array_equal(got, ref.run(x))
@@ -128,7 +129,7 @@ def test_adversarial_jets_are_bit_exact(shipped_n16, jets):
 def test_inputs_at_and_beyond_the_input_range(shipped_n16, grid):
     """Model inputs on and past the input type's grid edges (16,5: lsb 2^-10, range [-32, 32)),
     including exact half-lsb ties that must round to even."""
-    model, meta, hls_model, ref = shipped_n16
+    _model, _meta, hls_model, ref = shipped_n16
     x = (grid / 2**10).astype(np.float32)
     x[0, 0, 0] = 31.99951171875  # max + lsb/2: rounds to 32, saturates to max
     x[0, 1, 0] = 2.5 / 2**10  # a tie: rounds to 2 lsb
@@ -149,7 +150,7 @@ def shipped_n16(tmp_path_factory):
 def test_layer_by_layer_trace(shared_jets_path, tmp_path):
     model, meta = load_model(ROOT / "keras_models" / "salt_n16")
     x = model_inputs(meta, load_jets(shared_jets_path, max_jets=200))
-    hls_model = convert(model, tmp_path / "prj", ConvertSettings(trace=True))
+    hls_model = convert(model, tmp_path / "prj", ConvertSettings(), trace=True)
     hls_model.compile()
     _, trace = hls_model.trace(np.ascontiguousarray(x))
     _, outs = Reference(model).run(x, keep=True)

@@ -14,8 +14,9 @@ from salt_hls.errors import DataError
 from salt_hls.cli.synth import check_command, estimate_command
 from salt_hls.estimate.estimator import METHOD, EstimateOptions, estimate_project
 from salt_hls.estimate.cost import CostOptions, LayerCost, LayerCoster, Step, cast_cost, cmvm, multiplier, rom_luts
-from salt_hls.estimate.project import Fx, parse_type, read_project
+from salt_hls.estimate.project import parse_type, read_project
 from salt_hls.estimate.schedule import _Clock
+from salt_hls.fixed import FixedType
 from salt_hls.vendor.report import load_report
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -101,10 +102,10 @@ def test_rom_luts_by_hand():
     # 128 entries of v = i // 8 in 4 unsigned integer bits: bits 0-2 vary inside both 64-entry blocks
     # (3 x 2 LUT6), bit 3 is 0 in the first block and 1 in the second (no LUT); no mux above 512 entries
     values = np.arange(128) // 8
-    assert rom_luts(values, Fx(4, 4, signed=False))[0] == 6
+    assert rom_luts(values, FixedType(4, 4, signed=False))[0] == 6
     # a constant table costs nothing; 1024 entries of a varying bit: 16 LUT6 + one 4:1 LUT mux
-    assert rom_luts(np.zeros(256), Fx(8, 8, signed=False))[0] == 0
-    assert rom_luts(np.arange(1024) % 2, Fx(1, 1, signed=False))[0] == 17
+    assert rom_luts(np.zeros(256), FixedType(8, 8, signed=False))[0] == 0
+    assert rom_luts(np.arange(1024) % 2, FixedType(1, 1, signed=False))[0] == 17
 
 
 def test_cmvm_luts_are_da4mls_own(tiny, tiny_report):
@@ -131,11 +132,11 @@ def test_cmvm_luts_are_da4mls_own(tiny, tiny_report):
 
 
 def test_multiplier_rule():
-    s16 = Fx(16, 7)
+    s16 = FixedType(16, 7)
     assert multiplier(s16, s16) == {"impl": "dsp", "dsp": 1, "luts": 0, "delay_ns": multiplier(s16, s16)["delay_ns"]}
-    assert multiplier(Fx(30, 10), Fx(30, 10))["dsp"] == 4  # ceil(30/27) x ceil(30/18)
-    assert multiplier(Fx(27, 5), Fx(18, 5))["dsp"] == 1
-    lut = multiplier(Fx(8, 3), Fx(16, 7))  # 8 bits signed < 10: a LUT multiplier, min((8+1) x 16, (16+1) x 8) LUTs
+    assert multiplier(FixedType(30, 10), FixedType(30, 10))["dsp"] == 4  # ceil(30/27) x ceil(30/18)
+    assert multiplier(FixedType(27, 5), FixedType(18, 5))["dsp"] == 1
+    lut = multiplier(FixedType(8, 3), FixedType(16, 7))  # 8 bits signed < 10: a LUT multiplier, min((8+1) x 16, (16+1) x 8) LUTs
     assert lut["impl"] == "lut" and lut["luts"] == 17 * 8 and lut["dsp"] == 0
 
 
@@ -148,9 +149,9 @@ def test_cast_and_packing_rules_by_hand():
     assert cast_cost(src, parse_type("ap_fixed<28,12>")) == (0.0, 0.0)
     coster = LayerCoster(None, CostOptions(dsp_min_bits=1, dsp_packing=True))
     lc = LayerCost("x", "f", "k")
-    coster._mults(lc, "8 x 9 bits: two per DSP48E2", Fx(8, 3), Fx(8, 1, signed=False), 100, 4)
+    coster._mults(lc, "8 x 9 bits: two per DSP48E2", FixedType(8, 3), FixedType(8, 1, signed=False), 100, 4)
     assert lc.dsp == 50 and lc.multipliers[0]["impl"] == "dsp-packed"
-    coster._mults(lc, "16 x 16 bits: one each", Fx(16, 7), Fx(16, 7), 100, 4)
+    coster._mults(lc, "16 x 16 bits: one each", FixedType(16, 7), FixedType(16, 7), 100, 4)
     assert lc.dsp == 150
 
 
@@ -191,7 +192,7 @@ def test_schema_round_trip_through_check(tiny, tmp_path):
     assert res.exit_code == 0, res.output
     assert json.loads(res.output)["report"]["kind"] == "estimate"
     res = CliRunner().invoke(check_command, [str(out), "--budget", str(ROOT / "synth_reports/budgets/l1t-default.yaml")])
-    assert res.exit_code == 1, res.output  # II = 8 > 1
+    assert res.exit_code == 3, res.output  # II = 8 > 1: over budget (salt_hls.cli.exit_codes)
 
 
 def data_resources(data):

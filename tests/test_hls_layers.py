@@ -7,9 +7,10 @@ import pytest
 import tensorflow as tf
 from qkeras import QActivation
 
-from salt_hls.hls.convert import ConvertSettings, convert, firmware_model
+from salt_hls.hls.convert import ConvertSettings, convert
 from salt_hls.model.attention import AttentionScores, PartitionSoftmax, WeightedValues
 from salt_hls.model.dyt import DynamicTanh
+from salt_hls.model.firmware import firmware_model
 from salt_hls.model.logit_conv import LogitConv
 from salt_hls.model.partition import LinformerProjection, PartitionProjection
 from salt_hls.model.quantize import Fixed

@@ -1,11 +1,11 @@
-"""QKeras quantizer -> fixed-point type table."""
+"""QKeras quantizer -> fixed-point type table, and the exact result types."""
 
 import pytest
 from qkeras.quantizers import quantized_bits, quantized_relu, quantized_tanh
 
 from salt_hls.errors import ConfigError
-from salt_hls.hls.fixed import FxType, sum_of_products
-from salt_hls.hls.quantizers import format_of
+from salt_hls.fixed import FixedType, sum_of_products
+from salt_hls.model.quantize import format_of
 
 
 @pytest.mark.parametrize(
@@ -19,7 +19,7 @@ from salt_hls.hls.quantizers import format_of
     ],
 )
 def test_quantizer_to_ap_type(q, ap):
-    assert str(FxType.from_format(format_of(q, "layer"))) == ap
+    assert str(format_of(q, "layer").type) == ap
 
 
 @pytest.mark.parametrize(
@@ -38,9 +38,9 @@ def test_unsupported_quantizers_are_named(q, msg):
 
 def test_exact_sum_of_products_type():
     # 16 terms of fixed<16,7> x fixed<8,2>: products in (-128, 128], sum in (-2048, 2048], 15 + ... frac bits
-    x, w = FxType(16, 7), FxType(8, 2)
+    x, w = FixedType(16, 7), FixedType(8, 2)
     t = sum_of_products(x, w, 16)
     assert (t.frac, t.signed) == (9 + 6, True)
     assert t.min <= 16 * (-64 * 1.984375) and t.max >= 16 * 64 * 2
-    assert str(FxType.holding(0.0, 3.0, 4)) == "ufixed<6,2>"
-    assert str(FxType.holding(-1.0, 0.5, 3)) == "fixed<4,1>"
+    assert str(FixedType.holding(0.0, 3.0, 4)) == "ufixed<6,2>"
+    assert str(FixedType.holding(-1.0, 0.5, 3)) == "fixed<4,1>"

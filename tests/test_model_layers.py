@@ -1,4 +1,4 @@
-"""Each SAL-T Keras layer against the spec's formula in numpy (salt_hls.model.reference)."""
+"""Each SAL-T Keras layer against the spec's formula in numpy (salt_hls.model.formulas)."""
 
 import numpy as np
 import pytest
@@ -6,7 +6,7 @@ import tensorflow as tf
 
 from salt_hls.errors import ConfigError
 from salt_hls.geometry import partition_geometry
-from salt_hls.model import reference as ref
+from salt_hls.model import formulas as ref
 from salt_hls.model.attention import AttentionScores, PartitionSoftmax, WeightedValues
 from salt_hls.model.builders import ModelSpec, build_model
 from salt_hls.model.dyt import DynamicTanh
@@ -95,9 +95,9 @@ def test_logit_conv_equals_three_averaged_convolutions(rng, p):
     layer.build(s.shape)
     kernels = [rng.normal(size=(k, p)).astype(np.float32) for k in (1, 3, 5)]
     biases = [0.3, -0.2, 0.05]
-    for var, k in zip(layer.kernels, kernels):
+    for var, k in zip(layer.kernels, kernels, strict=True):
         var.assign(k)
-    for var, b in zip(layer.biases, biases):
+    for var, b in zip(layer.biases, biases, strict=True):
         var.assign(b)
     y = _run(layer, s)
     for b in range(2):

@@ -80,7 +80,7 @@ NARROW = {"a12w6": {**_A12, **_weights(6)}, "a8w6": {**_A8, **_weights(6)}, "a8w
 
 # A smaller model (d_model 8, 2 heads of 4, FFN and head 8 wide) in the a8w4 formats. Nobody has trained it:
 # the estimate uses seeded random weights, so its CMVM figures are indicative (da4ml's cost depends on the values).
-ARCH = {"d8h2 a8w4 (untrained)": ({"d_model": 8, "n_heads": 2, "ffn_dim": 8, "head_dim": 8}, NARROW["a8w4"])}
+ARCH = {"d8h2 a8w4 (untrained)": ({"d_model": 8, "n_heads": 2, "ffn_dim": 8, "classifier_dim": 8}, NARROW["a8w4"])}
 
 
 def convert_model(model_dir: Path, out: Path, quant: dict | None = None, arch: dict | None = None) -> Path:

@@ -27,7 +27,7 @@ sys.path.insert(0, str(HERE))
 
 from run import BUDGET, NARROW, PART  # noqa: E402  (benchmarks/fit/run.py: the formats and budget it costed)
 
-ARCH = {"d_model": 8, "n_heads": 2, "ffn_dim": 8, "head_dim": 8}
+ARCH = {"d_model": 8, "n_heads": 2, "ffn_dim": 8, "classifier_dim": 8}
 N = 32
 FORMATS = "a8w4"
 

@@ -120,7 +120,7 @@ def train(jets_path, n_particles, architecture, float_model, out, partitions, d_
 
     quant = QuantConfig.parse_overrides(list(quant_items)).to_dict() if quant_items else {}
     spec = ModelSpec(architecture=architecture, n_particles=n_particles, n_partitions=partitions, d_model=d_model,
-                     n_heads=heads, ffn_dim=ffn_dim, head_dim=head_width, quantized=not float_model, quant=quant)
+                     n_heads=heads, ffn_dim=ffn_dim, classifier_dim=head_width, quantized=not float_model, quant=quant)
     settings = TrainSettings(epochs=epochs, patience=patience, batch_size=batch_size, learning_rate=learning_rate,
                              seed=seed, sort=sort, max_jets=max_jets)
     meta = run_train(jets_path, spec, out, settings, init_from=init_from, overwrite=force)

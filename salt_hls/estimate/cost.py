@@ -33,7 +33,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from salt_hls.errors import DataError
-from salt_hls.estimate.project import Call, Fx, Project, log2_ceil
+from salt_hls.estimate.project import Call, Project, log2_ceil
+from salt_hls.fixed import FixedType
+from salt_hls.geometry import same_padding
 
 # ---------------------------------------------------------------- technology (UltraScale+, speed grade -2)
 
@@ -106,7 +108,7 @@ class LayerCost:
 
     @property
     def lut_total(self) -> int:
-        return int(math.ceil(sum(self.luts.values())))
+        return math.ceil(sum(self.luts.values()))
 
 
 # ---------------------------------------------------------------- primitives
@@ -121,24 +123,24 @@ def adder_luts(width: int) -> int:
     return max(int(width), 1)
 
 
-def cast_cost(src: Fx, dst: Fx, rounding: bool = True) -> tuple[float, float]:
+def cast_cost(src: FixedType, dst: FixedType, rounding: bool = True) -> tuple[float, float]:
     """(LUTs, delay ns) of one cast src -> dst: rounding (AP_RND*) when fractional bits are
     dropped, saturation (AP_SAT*) or ReLU-style clamping when integer bits or the sign are.
     rounding=False costs the cast as truncation (dropping bits is free)."""
     luts, delay = 0.0, 0.0
     dropped_frac = src.frac - dst.frac
-    if dropped_frac > 0 and dst.rnd and rounding:
+    if dropped_frac > 0 and dst.rounds and rounding:
         luts += dst.width + math.ceil(dropped_frac / 6)  # incrementer + tie/sticky detection
         delay += t_add(dst.width)
     overflow_bits = (src.integer - int(src.signed)) - (dst.integer - int(dst.signed))
     sign_lost = src.signed and not dst.signed
-    if (overflow_bits > 0 and dst.sat) or sign_lost:
+    if (overflow_bits > 0 and dst.saturates) or sign_lost:
         luts += dst.width + math.ceil((max(overflow_bits, 0) + 1) / 6)  # select + overflow detection
         delay += T_LUT_NS
     return luts, delay
 
 
-def multiplier(a: Fx, b: Fx, dsp_min_bits: int = DSP_MIN_BITS) -> dict:
+def multiplier(a: FixedType, b: FixedType, dsp_min_bits: int = DSP_MIN_BITS) -> dict:
     """One data x data product: {'impl': 'dsp'|'lut', 'dsp': n, 'luts': n, 'delay_ns': t}."""
     sa, sb = a.signed_width, b.signed_width
     if min(sa, sb) < dsp_min_bits:
@@ -150,14 +152,14 @@ def multiplier(a: Fx, b: Fx, dsp_min_bits: int = DSP_MIN_BITS) -> dict:
     return {"impl": "dsp", "dsp": n, "luts": 0, "delay_ns": T_DSP_NS + (t_add(sa + sb) if n > 1 else 0.0)}
 
 
-def _bits_of(values: np.ndarray, t: Fx) -> np.ndarray:
+def _bits_of(values: np.ndarray, t: FixedType) -> np.ndarray:
     """Two's complement (or unsigned) bit matrix (entries x width) of table values of type t."""
     ints = np.round(np.asarray(values, np.float64) / t.lsb).astype(np.int64)
     ints = np.where(ints < 0, ints + (1 << t.width), ints)
     return ((ints[:, None] >> np.arange(t.width)[None, :]) & 1).astype(np.uint8)
 
 
-def rom_luts(values: np.ndarray, t: Fx) -> tuple[int, float]:
+def rom_luts(values: np.ndarray, t: FixedType) -> tuple[int, float]:
     """(LUTs, delay ns) of one LUT-ROM copy holding `values` in type t (see module docstring)."""
     bits = _bits_of(values, t)
     size = len(values)
@@ -187,7 +189,7 @@ class Cmvm:
 _CMVM_CACHE: dict = {}
 
 
-def cmvm(kernel: np.ndarray, in_type: Fx, bias: np.ndarray | None = None) -> Cmvm:
+def cmvm(kernel: np.ndarray, in_type: FixedType, bias: np.ndarray | None = None) -> Cmvm:
     """LUTs and adder depth of y = x @ kernel (+ bias) for x of type in_type, by da4ml."""
     kernel = np.asarray(kernel, np.float64)
     if kernel.ndim != 2:
@@ -207,13 +209,13 @@ def cmvm(kernel: np.ndarray, in_type: Fx, bias: np.ndarray | None = None) -> Cmv
         if bias is not None:
             out = out + np.asarray(bias, np.float64).ravel()
         sol = comb_trace(inp, out)
-        _CMVM_CACHE[key] = Cmvm(float(sol.cost), int(math.ceil(sol.latency[1])))
+        _CMVM_CACHE[key] = Cmvm(float(sol.cost), math.ceil(sol.latency[1]))
     return _CMVM_CACHE[key]
 
 
 def csd_digits(value: float, frac: int) -> int:
     """Non-zero digits of the canonical signed-digit form of value * 2^frac."""
-    n = abs(int(round(value * 2**frac)))
+    n = abs(round(value * 2**frac))
     digits = 0
     while n:
         if n & 1:
@@ -223,7 +225,7 @@ def csd_digits(value: float, frac: int) -> int:
     return digits
 
 
-def per_product_luts(kernel: np.ndarray, in_type: Fx, w_frac: int, out_type: Fx) -> float:
+def per_product_luts(kernel: np.ndarray, in_type: FixedType, w_frac: int, out_type: FixedType) -> float:
     """A reference without sharing: every product a CSD shift-add chain, then an adder tree per
     output (what a per-multiplication fabric mapping costs); not used in the totals."""
     total = 0.0
@@ -272,7 +274,7 @@ class LayerCoster:
         self._ways = max(getattr(self, "_ways", 1), ways)
         return inst, ways
 
-    def _table(self, lc: LayerCost, label: str, values: np.ndarray, t: Fx, lookups: int, index_bits: int) -> Step:
+    def _table(self, lc: LayerCost, label: str, values: np.ndarray, t: FixedType, lookups: int, index_bits: int) -> Step:
         want = self.o.table_entries
         if want and want < len(values):
             stride = len(values) // want  # the same function sampled on a coarser index grid
@@ -300,7 +302,7 @@ class LayerCoster:
                           "impl": "bram18", "luts_each": 0, "luts": 0, "bram18": n})
         return Step(f"{label} read (BRAM18)", T_BRAM_CLK_TO_OUT_NS, cycles=BRAM_LATENCY_CYCLES)
 
-    def _mults(self, lc: LayerCost, label: str, a: Fx, b: Fx, count: int, terms: int) -> float:
+    def _mults(self, lc: LayerCost, label: str, a: FixedType, b: FixedType, count: int, terms: int) -> float:
         """`count` products a x b, summed `terms` at a time; returns the delay of product + sum."""
         m = multiplier(a, b, self.o.dsp_min_bits)
         inst, ways = self._shared(count)
@@ -314,32 +316,32 @@ class LayerCoster:
             lc.dsp += m["dsp"] * inst
         lc.add("mult_lut", m["luts"] * inst)
         lc.add("sharing_mux", inst * (a.width + b.width) * mux_luts_per_bit(ways))
-        lc.multipliers.append({"what": label, "count": count, "instances": inst, "a": str(a), "b": str(b),
+        lc.multipliers.append({"what": label, "count": count, "instances": inst, "a": a.flags(), "b": b.flags(),
                                "impl": m["impl"], "dsp_each": m["dsp"], "luts_each": m["luts"]})
         if m["impl"] != "lut":
             return m["delay_ns"] + (terms - 1) * T_DSP_CASCADE_NS
         return m["delay_ns"] + log2_ceil(terms) * t_add(a.width + b.width + log2_ceil(terms))
 
-    def _cmvm(self, lc: LayerCost, label: str, kernel, in_t: Fx, copies: int, bias=None, w_frac=None, out_t=None,
+    def _cmvm(self, lc: LayerCost, label: str, kernel, in_t: FixedType, copies: int, bias=None, w_frac=None, out_t=None,
               divisible: bool = True) -> Cmvm:
         c = cmvm(kernel, in_t, bias)
         inst, ways = self._shared(copies) if divisible else (copies, 1)
         lc.add("cmvm", c.luts * inst)
         lc.add("sharing_mux", inst * kernel.shape[0] * in_t.width * mux_luts_per_bit(ways))
-        entry = {"what": label, "shape": list(kernel.shape), "input": str(in_t), "luts_each": c.luts, "depth": c.depth,
+        entry = {"what": label, "shape": list(kernel.shape), "input": in_t.flags(), "luts_each": c.luts, "depth": c.depth,
                  "copies": copies, "instances": inst}
         if w_frac is not None and out_t is not None:
             entry["per_product_luts_each"] = round(per_product_luts(kernel, in_t, w_frac, out_t), 1)
         lc.cmvm.append(entry)
         return c
 
-    def _adder_tree_then_cast(self, lc: LayerCost, what: str, depth: int, acc_t: Fx, out_t: Fx, n_values: int) -> None:
+    def _adder_tree_then_cast(self, lc: LayerCost, what: str, depth: int, acc_t: FixedType, out_t: FixedType, n_values: int) -> None:
         """The steps of a constant-weight sum: `depth` adder levels into `n_values` accumulators, then the cast."""
         ta = t_add(acc_t.width)
         lc.steps.append(Step(f"{what} ({depth} levels)", depth * ta, n_values * acc_t.width, atom_ns=ta))
         lc.steps.append(Step("cast", self._casts(lc, acc_t, out_t, n_values), lc.out_bits))
 
-    def _casts(self, lc: LayerCost, src: Fx, dst: Fx, n: int) -> float:
+    def _casts(self, lc: LayerCost, src: FixedType, dst: FixedType, n: int) -> float:
         luts, delay = cast_cost(src, dst, rounding=self.o.cast_mode != "trn")
         lc.add("cast", luts * n)
         return delay
@@ -352,14 +354,14 @@ class LayerCoster:
         lc = LayerCost(call.name, call.function, kind)
         lc.in_bits = sum(p.bits_of_var(v) for v in call.inputs)
         lc.out_bits = p.bits_of_var(call.output)
-        fn = getattr(self, f"_{call.function}", None)
-        if fn is None:
+        rule = _cost_rules().get(call.function)
+        if rule is None:
             raise DataError(
                 f"{p.path}: layer {call.name} calls nnet::{call.function}, which the estimator does not model "
-                "(it knows the hls4ml dense/pointwise/activation/add/pooling layers and the SAL-T layers)"
+                f"(it models {', '.join(sorted(_cost_rules()))}: the cost rules of salt_hls.operations)"
             )
         self._ways = 1
-        fn(call, lc)
+        rule(self, call, lc)
         lc.interval = max(lc.interval, self.o.reuse)
         if self._ways > 1:
             lc.extra_cycles += self._ways - 1  # a shared unit takes its operand sets one cycle after another
@@ -384,25 +386,30 @@ class LayerCoster:
             self._casts(lc, acc_t, out_t, n_out * copies)
         return c
 
-    def _pointwise_conv_1d_cl(self, call: Call, lc: LayerCost) -> None:
+    def pointwise_conv_1d(self, call: Call, lc: LayerCost) -> None:
         cfg = self.p.config(call)
         n, n_chan, n_filt = cfg["in_width"], cfg["n_chan"], cfg["n_filt"]
-        parts = 1 if self.o.full_parallel else cfg.get("n_partitions", 1)
-        per_cycle = n // parts
+        groups = self._particle_group_count(cfg)
+        per_cycle = n // groups
         lc.copies = n
         self._dense_common(call, lc, n_chan, n_filt, per_cycle, divisible=True)
         lc.instances = self._shared(per_cycle)[0]
-        self._particle_groups(call, lc, n, parts, n_chan)
+        self._particle_groups(call, lc, n, groups, n_chan)
 
-    def _particle_groups(self, call: Call, lc: LayerCost, n: int, parts: int, n_chan: int) -> None:
-        """hls4ml's Conv1D with ParallelizationFactor n/parts: `parts` particle groups one after another
-        through the same `lc.instances` units, each fed through a `parts`-way input multiplexer."""
-        if parts == 1:
+    def _particle_group_count(self, cfg: dict) -> int:
+        """hls4ml's Conv1D struct calls it n_partitions: the groups of particles processed one after another
+        (N / ParallelizationFactor). Not SAL-T's partitions p (n_partitions of the partition projection)."""
+        return 1 if self.o.full_parallel else cfg.get("n_partitions", 1)
+
+    def _particle_groups(self, call: Call, lc: LayerCost, n: int, groups: int, n_chan: int) -> None:
+        """hls4ml's Conv1D with ParallelizationFactor n/groups: `groups` particle groups one after another
+        through the same `lc.instances` units, each fed through a `groups`-way input multiplexer."""
+        if groups == 1:
             return
-        lc.add("sharing_mux", lc.instances * n_chan * self.p.type_of_var(call.inputs[0]).width * mux_luts_per_bit(parts))
-        lc.interval = parts * max(self.o.reuse, 1)
-        lc.extra_cycles = (parts - 1) * max(self.o.reuse, 1)
-        lc.notes.append(f"ParallelizationFactor {n // parts}: {parts} groups of particles one after another, II {lc.interval}")
+        lc.add("sharing_mux", lc.instances * n_chan * self.p.type_of_var(call.inputs[0]).width * mux_luts_per_bit(groups))
+        lc.interval = groups * max(self.o.reuse, 1)
+        lc.extra_cycles = (groups - 1) * max(self.o.reuse, 1)
+        lc.notes.append(f"ParallelizationFactor {n // groups}: {groups} groups of particles one after another, II {lc.interval}")
 
     def _da_kernel(self, call: Call, lc: LayerCost, kernel: str, copies: int) -> None:
         """A layer built by hls4ml's distributed_arithmetic strategy: cost the adder graph it emitted."""
@@ -415,27 +422,27 @@ class LayerCoster:
         ta = t_add(k.out_width or self.p.type_of_var(call.output).width)
         lc.steps.append(Step(f"adder graph ({k.depth} levels)", k.depth * ta, lc.out_bits, atom_ns=ta))
 
-    def _dense_da(self, call: Call, lc: LayerCost) -> None:
+    def dense_distributed_arithmetic(self, call: Call, lc: LayerCost) -> None:
         self._da_kernel(call, lc, call.config, 1)
 
-    def _conv1d_cl(self, call: Call, lc: LayerCost) -> None:
+    def conv1d_distributed_arithmetic(self, call: Call, lc: LayerCost) -> None:
         cfg = self.p.config(call)
         if "dense_da" not in cfg or cfg.get("filt_width", 1) != 1:
             raise DataError(f"{self.p.path}: layer {call.name} is a Conv1D that is neither pointwise nor distributed "
                             "arithmetic; the estimator models only the layers salt-hls convert writes")
-        n, parts = cfg["in_width"], 1 if self.o.full_parallel else cfg.get("n_partitions", 1)
+        n, groups = cfg["in_width"], self._particle_group_count(cfg)
         lc.copies = n
-        self._da_kernel(call, lc, cfg["dense_da"], n // parts)
-        lc.instances = n // parts
-        self._particle_groups(call, lc, n, parts, cfg["n_chan"])
+        self._da_kernel(call, lc, cfg["dense_da"], n // groups)
+        lc.instances = n // groups
+        self._particle_groups(call, lc, n, groups, cfg["n_chan"])
 
-    def _dense(self, call: Call, lc: LayerCost) -> None:
+    def dense(self, call: Call, lc: LayerCost) -> None:
         cfg = self.p.config(call)
         self._dense_common(call, lc, cfg["n_in"], cfg["n_out"], 1, divisible=False)
         if self.o.reuse > 1:
             lc.notes.append("a single-copy CMVM is not divided by the reuse factor (no saving counted)")
 
-    def _elementwise_cast(self, call: Call, lc: LayerCost) -> None:
+    def elementwise_cast(self, call: Call, lc: LayerCost) -> None:
         src, dst = self.p.type_of_var(call.inputs[0]), self.p.type_of_var(call.output)
         n = self.p.size_of_var(call.output)
         lc.copies = lc.instances = n
@@ -445,10 +452,7 @@ class LayerCoster:
             delay = delay or T_LUT_NS
         lc.steps.append(Step("cast", delay, lc.out_bits))
 
-    _relu = _elementwise_cast
-    _linear = _elementwise_cast
-
-    def _add(self, call: Call, lc: LayerCost) -> None:
+    def add(self, call: Call, lc: LayerCost) -> None:
         out = self.p.type_of_var(call.output)
         n = self.p.size_of_var(call.output)
         lc.copies = lc.instances = n
@@ -468,20 +472,20 @@ class LayerCoster:
             return None  # alpha <= 0 turns the maximum into a minimum: still exact, but not modelled
         return src
 
-    def _global_pooling1d_cl(self, call: Call, lc: LayerCost) -> None:
+    def global_pooling1d(self, call: Call, lc: LayerCost) -> None:
         cfg = self.p.config(call)
         n, feats = cfg["n_in"], cfg["n_filt"]
         t = self.p.type_of_var(call.inputs[0])
         dyt = self._swapped_dyt(call)
         if dyt is not None:
             t = self.p.type_of_var(dyt.inputs[0])
-            lc.notes.append(f"what-if: pooling applied before {dyt.name}, on its input type {t}")
+            lc.notes.append(f"what-if: pooling applied before {dyt.name}, on its input type {t.flags()}")
         levels = log2_ceil(n)
         lc.copies = lc.instances = feats
         if cfg.get("pool_op") == "Average":
             lc.add("add", feats * (n - 1) * (t.width + levels))
             lc.steps.append(Step("sum tree", levels * t_add(t.width + levels), lc.out_bits, atom_ns=t_add(t.width + levels)))
-            self._casts(lc, Fx(t.width + levels, t.integer + levels, t.signed), self.p.type_of_var(call.output), feats)
+            self._casts(lc, FixedType(t.width + levels, t.integer + levels, t.signed), self.p.type_of_var(call.output), feats)
             lc.notes.append("average pooling: the 1/n scaling is counted as a cast (n a power of two)")
         else:
             lc.add("compare_select", feats * (n - 1) * (t.width + math.ceil(t.width / 2)))
@@ -489,22 +493,23 @@ class LayerCoster:
 
     # ---- SAL-T layers
 
-    def _partition_projection(self, call: Call, lc: LayerCost) -> None:
+    def partition_projection(self, call: Call, lc: LayerCost) -> None:
         p, cfg = self.p, self.p.config(call)
-        n, parts, chunk, heads, hd, width = (cfg[k] for k in ("n_particles", "n_partitions", "chunk", "n_heads", "head_dim", "width"))
+        # SAL-T's partitions p (k_T chunks of `chunk` particles), not hls4ml's particle groups
+        n, n_kt, chunk, heads, hd, width = (cfg[k] for k in ("n_particles", "n_partitions", "chunk", "n_heads", "head_dim", "width"))
         in_t, out_t = p.type_of_var(call.inputs[0]), p.type_of_var(call.output)
-        w = p.weight(call.weights[0], cfg.get("weight_t")).reshape(heads, parts, chunk)
+        w = p.weight(call.weights[0], cfg.get("weight_t")).reshape(heads, n_kt, chunk)
         depth = 0
         for h in range(heads):
-            for j in range(parts):
+            for j in range(n_kt):
                 valid = max(min(chunk, n - j * chunk), 0)
                 c = self._cmvm(lc, f"head {h} partition {j}: {valid}x1", w[h, j, :valid].reshape(valid, 1), in_t, hd)
                 depth = max(depth, c.depth)
-        lc.copies = heads * parts * hd
-        lc.instances = self._shared(hd)[0] * heads * parts
-        self._adder_tree_then_cast(lc, "weighted sum", depth, p.types[cfg["accum_t"]], out_t, parts * width)
+        lc.copies = heads * n_kt * hd
+        lc.instances = self._shared(hd)[0] * heads * n_kt
+        self._adder_tree_then_cast(lc, "weighted sum", depth, p.types[cfg["accum_t"]], out_t, n_kt * width)
 
-    def _linformer_projection(self, call: Call, lc: LayerCost) -> None:
+    def linformer_projection(self, call: Call, lc: LayerCost) -> None:
         p, cfg = self.p, self.p.config(call)
         n, k, heads, hd, width = (cfg[x] for x in ("n_particles", "k", "n_heads", "head_dim", "width"))
         in_t, out_t = p.type_of_var(call.inputs[0]), p.type_of_var(call.output)
@@ -517,7 +522,7 @@ class LayerCoster:
         lc.instances = self._shared(hd)[0] * heads
         self._adder_tree_then_cast(lc, "projection", depth, p.types[cfg["accum_t"]], out_t, k * width)
 
-    def _dot_products(self, lc: LayerCost, what: str, a: Fx, b: Fx, acc_t: Fx, outs: int, terms: int) -> None:
+    def _dot_products(self, lc: LayerCost, what: str, a: FixedType, b: FixedType, acc_t: FixedType, outs: int, terms: int) -> None:
         """`outs` data x data dot products of `terms` terms each; sums in LUT adders unless DSP cascades take them."""
         lc.copies = outs * terms
         delay = self._mults(lc, what, a, b, outs * terms, terms)
@@ -526,7 +531,7 @@ class LayerCoster:
         lc.instances = lc.multipliers[-1]["instances"]
         lc.steps.append(Step("products and sums", delay, outs * acc_t.width))
 
-    def _attention_scores(self, call: Call, lc: LayerCost) -> None:
+    def attention_scores(self, call: Call, lc: LayerCost) -> None:
         p, cfg = self.p, self.p.config(call)
         n, k, heads, hd = (cfg[x] for x in ("n_particles", "k", "n_heads", "head_dim"))
         q_t, k_t = p.type_of_var(call.inputs[0]), p.type_of_var(call.inputs[1])
@@ -534,11 +539,11 @@ class LayerCoster:
         outs = heads * n * k
         self._dot_products(lc, "Q.K~^T products", q_t, k_t, acc_t, outs, hd)
         s = cfg.get("scale_shift", 0)  # acc >> s: the top s bits become sign copies, the low s bits go
-        shifted = Fx(acc_t.width - s, acc_t.integer - s, acc_t.signed)
+        shifted = FixedType(acc_t.width - s, acc_t.integer - s, acc_t.signed)
         d = self._casts(lc, shifted, out_t, outs)
         lc.steps.append(Step("cast", d, lc.out_bits))
 
-    def _weighted_values(self, call: Call, lc: LayerCost) -> None:
+    def weighted_values(self, call: Call, lc: LayerCost) -> None:
         p, cfg = self.p, self.p.config(call)
         n, k, width = (cfg[x] for x in ("n_particles", "k", "width"))
         a_t, v_t = p.type_of_var(call.inputs[0]), p.type_of_var(call.inputs[1])
@@ -548,7 +553,7 @@ class LayerCoster:
         d = self._casts(lc, acc_t, out_t, outs)
         lc.steps.append(Step("cast", d, lc.out_bits))
 
-    def _logit_conv(self, call: Call, lc: LayerCost) -> None:
+    def logit_conv(self, call: Call, lc: LayerCost) -> None:
         p, cfg = self.p, self.p.config(call)
         heads, n, k, height = (cfg[x] for x in ("n_heads", "n_particles", "k", "height"))
         in_t, out_t = p.type_of_var(call.inputs[0]), p.type_of_var(call.output)
@@ -570,7 +575,7 @@ class LayerCoster:
         d = self._casts(lc, acc_t, out_t, heads * n * k)
         lc.steps.append(Step("cast", d, lc.out_bits))
 
-    def _partition_softmax(self, call: Call, lc: LayerCost) -> None:
+    def partition_softmax(self, call: Call, lc: LayerCost) -> None:
         p, cfg = self.p, self.p.config(call)
         rows, k = cfg["n_rows"], cfg["k"]
         in_t, out_t = p.type_of_var(call.inputs[0]), p.type_of_var(call.output)
@@ -601,11 +606,11 @@ class LayerCoster:
         lc.steps[-1].bits = rows * (k * exp_t.width + inv_t.width)
         delay = self._mults(lc, "e_j * 1/sum", exp_t, inv_t, rows * k, 1)
         lc.steps.append(Step("normalize", delay, rows * k * (exp_t.width + inv_t.width)))
-        prod_t = Fx(exp_t.width + inv_t.width, exp_t.integer + inv_t.integer, False)
+        prod_t = FixedType(exp_t.width + inv_t.width, exp_t.integer + inv_t.integer, False)
         d = self._casts(lc, prod_t, out_t, rows * k)
         lc.steps.append(Step("cast", d, lc.out_bits))
 
-    def _dynamic_tanh(self, call: Call, lc: LayerCost) -> None:
+    def dynamic_tanh(self, call: Call, lc: LayerCost) -> None:
         p, cfg = self.p, self.p.config(call)
         n = cfg["n_in"]
         in_t = p.type_of_var(call.inputs[0])
@@ -631,6 +636,19 @@ class LayerCoster:
         lc.steps[-1].bits = lc.out_bits
 
 
+def _cost_rules() -> dict:
+    """Emitted C++ function -> cost rule, from the operation registry (loaded once)."""
+    global _RULES
+    if _RULES is None:
+        from salt_hls.operations import cost_rules, load
+
+        _RULES = {fn: load(path) for fn, path in cost_rules().items()}
+    return _RULES
+
+
+_RULES: dict | None = None
+
+
 def _weight_type(p: Project, weight_name: str) -> str | None:
     """hls4ml names a weight array's type '<array>_t' (exp_table18 -> exp_table18_t)."""
     t = f"{weight_name}_t"
@@ -640,7 +658,7 @@ def _weight_type(p: Project, weight_name: str) -> str | None:
 def _conv_matrix(w: np.ndarray, n: int, k: int) -> np.ndarray:
     """The logit convolution of one head as an (n*k) x (n*k) matrix (input flat index -> output)."""
     height = w.shape[0]
-    pad_top, pad_left = (height - 1) // 2, (k - 1) // 2
+    pad_top, pad_left = same_padding(height)[0], same_padding(k)[0]
     m = np.zeros((n * k, n * k))
     for i in range(n):
         for j in range(k):

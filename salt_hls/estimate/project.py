@@ -14,57 +14,18 @@ from pathlib import Path
 
 import numpy as np
 
-from salt_hls.errors import DataError
+from salt_hls.errors import ConfigError, DataError
+from salt_hls.fixed import FixedType
 
 SUMMARY_FILE = "salt_summary.json"
 
 
-@dataclass(frozen=True)
-class Fx:
-    """An ap_[u]fixed / ap_[u]int type: width, integer bits (sign included, ap convention), and
-    whether the cast into it rounds (AP_RND*) and saturates (AP_SAT*)."""
-
-    width: int
-    integer: int
-    signed: bool = True
-    rnd: bool = False
-    sat: bool = False
-
-    @property
-    def frac(self) -> int:
-        return self.width - self.integer
-
-    @property
-    def kif(self) -> tuple[int, int, int]:
-        """da4ml's (keep_negative, integers without sign, fractional)."""
-        return int(self.signed), self.integer - int(self.signed), self.frac
-
-    @property
-    def signed_width(self) -> int:
-        """Bits of a signed operand that holds every value (a multiplier port is signed)."""
-        return self.width + (0 if self.signed else 1)
-
-    @property
-    def lsb(self) -> float:
-        return 2.0 ** -self.frac
-
-    def __str__(self) -> str:
-        base = f"ap_{'' if self.signed else 'u'}fixed<{self.width},{self.integer}"
-        mods = (",RND" if self.rnd else "") + (",SAT" if self.sat else "")
-        return base + mods + ">"
-
-
-_TYPE = re.compile(r"^ap_(u?)(fixed|int)<\s*(\d+)\s*(?:,\s*(-?\d+))?\s*(?:,\s*(\w+))?\s*(?:,\s*(\w+))?[^>]*>$")
-
-
-def parse_type(text: str) -> Fx:
-    m = _TYPE.match(text.strip())
-    if not m:
-        raise DataError(f"cannot read the ap type {text!r} (expected ap_fixed<W,I,...>, ap_ufixed, ap_int or ap_uint)")
-    uns, kind, width, integer, q, o = m.groups()
-    width = int(width)
-    integer = width if kind == "int" else int(integer)
-    return Fx(width, integer, not uns, rnd=bool(q and q.startswith("AP_RND")), sat=bool(o and o.startswith("AP_SAT")))
+def parse_type(text: str) -> FixedType:
+    """An ap type of the project's defines.h."""
+    try:
+        return FixedType.parse(text)
+    except ConfigError as err:
+        raise DataError(str(err)) from None
 
 
 @dataclass
@@ -123,7 +84,7 @@ class Project:
     reuse: int
     part: str
     backend: str
-    types: dict[str, Fx]  # typedef name -> type
+    types: dict[str, FixedType]  # typedef name -> type
     variables: dict[str, tuple[str, int]]  # variable -> (type name, element count)
     configs: dict[str, dict]  # struct name -> {field: int | type name}
     calls: list[Call]
@@ -136,7 +97,7 @@ class Project:
         entry = (self.summary.get("precisions") or {}).get(call.name)
         return entry.get("kind") if entry else None
 
-    def type_of_var(self, var: str) -> Fx:
+    def type_of_var(self, var: str) -> FixedType:
         return self.types[self.variables[var][0]]
 
     def size_of_var(self, var: str) -> int:

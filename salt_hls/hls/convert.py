@@ -12,9 +12,10 @@ import tensorflow as tf
 
 from salt_hls import __version__
 from salt_hls.errors import ConfigError, DataError
-from salt_hls.hls.quantizers import format_of
-from salt_hls.hls.precision import plan_summary, precision_plan
 from salt_hls.hls.register import register
+from salt_hls.model.firmware import firmware_model
+from salt_hls.model.precision import precision_plan
+from salt_hls.plan import plan_summary
 
 BACKENDS = ("Vitis", "Vivado")
 DEFAULT_PART = "xcvu13p-flga2577-2-e"
@@ -63,30 +64,6 @@ class ConvertSettings:
         return pf
 
 
-def firmware_model(model: tf.keras.Model) -> tf.keras.Model:
-    """The part of the model that becomes firmware: up to the quantized logits (the final
-    softmax is monotonic and stays in software), with every QDense weight replaced by its
-    quantized value so that hls4ml's Dense-on-sequence rewrite cannot lose a quantizer."""
-    from qkeras import QDense
-
-    from salt_hls.model.io import custom_objects
-
-    out_layer = model.layers[-1]
-    if isinstance(out_layer, tf.keras.layers.Activation) and out_layer.get_config()["activation"] == "softmax":
-        model = tf.keras.Model(model.input, out_layer.input, name=model.name)
-    with tf.keras.utils.custom_object_scope(custom_objects()):
-        clone = tf.keras.models.clone_model(model)
-    clone.set_weights(model.get_weights())
-    for layer in clone.layers:
-        if isinstance(layer, QDense):
-            format_of(layer.kernel_quantizer_internal, f"layer {layer.name} kernel")  # a clear error for a float layer
-            values = [layer.kernel_quantizer_internal(layer.kernel).numpy()]
-            if layer.use_bias:
-                values.append(layer.bias_quantizer_internal(layer.bias).numpy())
-            layer.set_weights(values)
-    return clone
-
-
 def unsupported_layers(model: tf.keras.Model) -> list[str]:
     import hls4ml
 
@@ -105,6 +82,8 @@ def hls_config(model: tf.keras.Model, plan: dict, settings: ConvertSettings) -> 
             raise ConfigError(f"hls4ml created layer {name} that the precision plan does not cover")
         types = plan[base].types if base == name else {"result": plan[base].result}
         layer_cfg["Precision"] = {k: str(v) for k, v in types.items()}
+        if base == name:  # the plan's entries reach the hls4ml layer as attributes (e.g. DiffShift -> diff_shift)
+            layer_cfg.update({_pascal(k): v for k, v in plan[base].config.items()})
         layer_cfg["ReuseFactor"] = settings.reuse
         keras_layer = model.get_layer(name) if base == name else None
         if _is_dense(keras_layer):
@@ -175,6 +154,10 @@ def convert(model, output_dir, settings: ConvertSettings = ConvertSettings(), fo
             shutil.copy2(meta_file, output_dir / MODEL_COPY / "metadata.json")
     write_summary(output_dir, fw, plan, settings, metadata or {})
     return hls_model
+
+
+def _pascal(name: str) -> str:
+    return "".join(part.capitalize() for part in name.split("_"))
 
 
 def _is_dense(layer) -> bool:

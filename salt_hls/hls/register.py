@@ -21,24 +21,28 @@ def templates_dir() -> Path:
 
 
 def register() -> None:
-    """Handlers, layer classes, templates and headers for every SAL-T operation. Idempotent."""
+    """Handlers, layer classes, templates and headers of every SAL-T operation (salt_hls.operations). Idempotent."""
     global _registered
     if _registered:
         return
-    from salt_hls.hls.ops import ALL_OPS, HEADERS
+    from salt_hls.hls.ops.base import make_templates
+    from salt_hls.operations import headers, load, salt_operations
 
     known = set(hls4ml.converters.get_supported_keras_layers())
-    for keras_name, handler, layer_cls, _ in ALL_OPS:
-        if keras_name not in known:
-            hls4ml.converters.register_keras_v2_layer_handler(keras_name, handler)
+    templates = []
+    for op in salt_operations():
+        pieces = op.hls
+        layer_cls = load(pieces.layer)
+        if op.keras_class not in known:
+            hls4ml.converters.register_keras_v2_layer_handler(op.keras_class, load(pieces.handler))
         if layer_cls.__name__ not in hls4ml.model.layers.layer_map:
             hls4ml.model.layers.register_layer(layer_cls.__name__, layer_cls)
+        templates += make_templates(layer_cls, load(pieces.config_template), load(pieces.call_template), pieces.header)
     src = templates_dir()
     for name in BACKENDS:
         backend = hls4ml.backends.get_backend(name)
-        for _, _, _, templates in ALL_OPS:
-            for template in templates:
-                backend.register_template(template)
-        for header in HEADERS:
+        for template in templates:
+            backend.register_template(template)
+        for header in headers():
             backend.register_source(src / header)
     _registered = True

@@ -10,11 +10,12 @@ import math
 
 import tensorflow as tf
 
+from salt_hls.geometry import head_width
 from salt_hls.model.qlayer import QuantizedLayer
 
 
 class AttentionScores(QuantizedLayer):
-    """S[h] = Q[h] · K̃[h]ᵀ / sqrt(d).  Reference: salt_hls.model.reference.attention_scores."""
+    """S[h] = Q[h] · K̃[h]ᵀ / sqrt(d).  Reference: salt_hls.model.formulas.attention_scores."""
 
     QUANT_SITES = ("result",)
 
@@ -25,7 +26,7 @@ class AttentionScores(QuantizedLayer):
     def call(self, inputs):
         q, k = inputs
         h = self.n_heads
-        d = q.shape[-1] // h
+        d = head_width(q.shape[-1], h)
         q = tf.reshape(q, (-1, q.shape[1], h, d))
         k = tf.reshape(k, (-1, k.shape[1], h, d))
         s = tf.einsum("bnhd,bjhd->bhnj", q, k) * (1.0 / math.sqrt(d))
@@ -43,7 +44,7 @@ class PartitionSoftmax(QuantizedLayer):
     """Softmax over the last axis (the k partitions), separately per head and particle.
 
     Quantized, it computes what the firmware computes (hls_templates/salt_softmax.h): exp and
-    reciprocal from tables (salt_hls.hls.tables.softmax_tables), in float64 so every step is
+    reciprocal from tables (salt_hls.tables.softmax_tables), in float64 so every step is
     exact, then rounds to the result format. Gradients are the float softmax's (straight-through).
     """
 
@@ -55,7 +56,7 @@ class PartitionSoftmax(QuantizedLayer):
 
     def build(self, input_shape):
         if self.formats["result"] is not None:
-            from salt_hls.hls.tables import softmax_tables
+            from salt_hls.tables import softmax_tables
 
             self.tables = softmax_tables(int(input_shape[-1]), self.exp_size, self.inv_size, self.table_bits)
         super().build(input_shape)
@@ -80,7 +81,7 @@ class PartitionSoftmax(QuantizedLayer):
 
 
 class WeightedValues(QuantizedLayer):
-    """O[n, h-columns] = Σ_j A[h, n, j] · Ṽ[h, j, :].  Reference: salt_hls.model.reference.weighted_values."""
+    """O[n, h-columns] = Σ_j A[h, n, j] · Ṽ[h, j, :].  Reference: salt_hls.model.formulas.weighted_values."""
 
     QUANT_SITES = ("result",)
 
@@ -92,7 +93,7 @@ class WeightedValues(QuantizedLayer):
         a, v = inputs
         h = self.n_heads
         k, width = v.shape[1], v.shape[2]
-        v = tf.reshape(v, (-1, k, h, width // h))
+        v = tf.reshape(v, (-1, k, h, head_width(width, h)))
         o = tf.einsum("bhnj,bjhd->bnhd", a, v)
         return self.quantize("result", tf.reshape(o, (-1, a.shape[2], width)))
 

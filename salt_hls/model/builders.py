@@ -20,6 +20,8 @@ from salt_hls.model.partition import LinformerProjection, PartitionProjection
 from salt_hls.model.quantize import QuantConfig
 
 ARCHITECTURES = ("salt", "linformer", "deepsets")
+# Settings renamed since models were shipped: the old key in a metadata.json -> the field it means.
+RENAMED_SETTINGS = {"head_dim": "classifier_dim"}  # the classifier's hidden width, never d_model / n_heads
 
 
 @dataclass
@@ -32,7 +34,7 @@ class ModelSpec:
     d_model: int = 16
     n_heads: int = 4
     ffn_dim: int = 16
-    head_dim: int = 16  # hidden width of the classifier head
+    classifier_dim: int = 16  # hidden width of the classifier head (not a head of the attention: see d_model / n_heads)
     conv_heights: tuple = (1, 3, 5)
     deepsets_width: int = 32
     quantized: bool = True
@@ -42,13 +44,12 @@ class ModelSpec:
         if self.architecture not in ARCHITECTURES:
             raise ConfigError(f"unknown architecture {self.architecture!r}; choose one of {', '.join(ARCHITECTURES)}")
         self.conv_heights = tuple(self.conv_heights)
-        for name in ("n_particles", "n_features", "n_classes", "d_model", "n_heads", "ffn_dim", "head_dim"):
+        for name in ("n_particles", "n_features", "n_classes", "d_model", "n_heads", "ffn_dim", "classifier_dim"):
             v = getattr(self, name)
             if not isinstance(v, int) or v < 1:
                 raise ConfigError(f"{name} must be a positive integer, got {v!r}")
-        if self.architecture != "deepsets":
-            if self.d_model % self.n_heads:
-                raise ConfigError(f"d_model = {self.d_model} is not divisible by {self.n_heads} heads")
+        if self.architecture != "deepsets" and self.d_model % self.n_heads:
+            raise ConfigError(f"d_model = {self.d_model} is not divisible by {self.n_heads} heads")
         if self.architecture == "salt":
             partition_geometry(self.n_particles, self.n_partitions)
         QuantConfig(self.quant)  # reject unknown sites and bad formats now, not at build time
@@ -63,14 +64,20 @@ class ModelSpec:
         return d
 
     @classmethod
-    def from_dict(cls, d: dict) -> "ModelSpec":
+    def from_dict(cls, d: dict) -> ModelSpec:
+        d = dict(d)
+        for old, new in RENAMED_SETTINGS.items():
+            if old in d:
+                if new in d:
+                    raise ConfigError(f"model settings name both {old!r} and its new name {new!r}; keep only {new!r}")
+                d[new] = d.pop(old)
         known = set(cls.__dataclass_fields__)
         unknown = set(d) - known
         if unknown:
             raise ConfigError(f"unknown model setting(s) {', '.join(sorted(unknown))}")
         return cls(**d)
 
-    def float_twin(self) -> "ModelSpec":
+    def float_twin(self) -> ModelSpec:
         return ModelSpec.from_dict({**self.to_dict(), "quantized": False})
 
 
@@ -158,7 +165,7 @@ def _deepsets(spec: ModelSpec, f: _Factory, inputs, x):
 
 
 def _head(spec: ModelSpec, f: _Factory, inputs, x, name):
-    x = f.dense(spec.head_dim, "head", "head1")(x)
+    x = f.dense(spec.classifier_dim, "head", "head1")(x)
     x = f.act("head.hidden", "head1_relu", relu=True)(x)
     x = f.dense(spec.n_classes, "head", "logits")(x)
     x = f.act("head.result", "logits_quant")(x)

@@ -1,17 +1,18 @@
-"""DynamicTanh, SAL-T's LayerNorm replacement: DyT(x) = tanh(α·x + β), α, β learned scalars."""
+"""DynamicTanh, SAL-T's LayerNorm replacement: DyT(x) = tanh(alpha·x + beta), alpha, beta learned scalars."""
 
 from __future__ import annotations
 
+import numpy as np
 import tensorflow as tf
 
 from salt_hls.model.qlayer import QuantizedLayer
 
 
 class DynamicTanh(QuantizedLayer):
-    """α (init 1) and β (init 0) share the 'weight' format.  Reference: salt_hls.model.reference.dynamic_tanh.
+    """alpha (init 1) and beta (init 0) share the 'weight' format.  Reference: salt_hls.model.formulas.dynamic_tanh.
 
-    Quantized, tanh comes from the firmware's table (salt_hls.hls.tables.tanh_table, values
-    already in the result format), indexed by the exact α·x + β computed in float64;
+    Quantized, tanh comes from the firmware's table (salt_hls.tables.tanh_table, values
+    already in the result format), indexed by the exact alpha·x + beta computed in float64;
     gradients are those of the float tanh (straight-through).
     """
 
@@ -25,10 +26,9 @@ class DynamicTanh(QuantizedLayer):
         self.alpha = self.add_weight(name="alpha", shape=(), initializer="ones")
         self.beta = self.add_weight(name="beta", shape=(), initializer="zeros")
         if self.formats["result"] is not None:
-            from salt_hls.hls.fixed import FxType
-            from salt_hls.hls.tables import tanh_table
+            from salt_hls.tables import tanh_table
 
-            self.table = tanh_table(FxType.from_format(self.formats["result"]), self.table_size, self.table_range)
+            self.table = tanh_table(self.formats["result"].type, self.table_size, self.table_range)
         super().build(input_shape)
 
     def call(self, x):
@@ -43,6 +43,10 @@ class DynamicTanh(QuantizedLayer):
         idx = tf.cast(tf.minimum(idx, len(t.table) - 1), tf.int32)
         y = tf.cast(tf.gather(tf.constant(t.table, tf.float64), idx), soft.dtype)
         return soft + tf.stop_gradient(y - soft)
+
+    def firmware_weights(self):
+        """alpha and beta, quantized."""
+        return {"weight": np.array([float(self.quantize("weight", self.alpha)), float(self.quantize("weight", self.beta))])}
 
     def get_config(self):
         return {**super().get_config(), "table_size": self.table_size, "table_range": self.table_range}

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from salt_hls.geometry import partition_geometry
+from salt_hls.geometry import partition_geometry, same_padding
 
 
 def partition_projection(x: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -24,10 +24,10 @@ def partition_projection(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     out = np.zeros((p, width))
     for h in range(heads):
         for j in range(p):
-            for l in range(c):
-                i = j * c + l
+            for slot in range(c):
+                i = j * c + slot
                 if i < n:
-                    out[j, h * d : (h + 1) * d] += w[h, j, l] * x[i, h * d : (h + 1) * d]
+                    out[j, h * d : (h + 1) * d] += w[h, j, slot] * x[i, h * d : (h + 1) * d]
     return out
 
 
@@ -54,13 +54,13 @@ def attention_scores(q: np.ndarray, kt: np.ndarray, heads: int) -> np.ndarray:
 def logit_conv(s: np.ndarray, kernels: list[np.ndarray], biases: list[float]) -> np.ndarray:
     """Mean over kernels of a 'same'-padded, stride-1 2-D cross-correlation of each head's (N, k) scores.
 
-    Padding as TensorFlow's 'same': before = (size - 1) // 2, after = the rest, on both axes.
+    Padding as TensorFlow's 'same' (salt_hls.geometry.same_padding), on both axes.
     """
     heads, n, k = s.shape
     out = np.zeros_like(s, dtype=np.float64)
-    for kern, b in zip(kernels, biases):
+    for kern, b in zip(kernels, biases, strict=True):
         kh, kw = kern.shape
-        top, left = (kh - 1) // 2, (kw - 1) // 2
+        (top, _), (left, _) = same_padding(kh), same_padding(kw)
         for h in range(heads):
             for i in range(n):
                 for j in range(k):

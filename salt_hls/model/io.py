@@ -34,15 +34,12 @@ def custom_objects() -> dict:
     """Every class needed to deserialize a salt-hls model: QKeras's and ours."""
     from qkeras.utils import _add_supported_quantized_objects
 
-    from salt_hls.model.attention import AttentionScores, PartitionSoftmax, WeightedValues
-    from salt_hls.model.dyt import DynamicTanh
-    from salt_hls.model.logit_conv import LogitConv
-    from salt_hls.model.partition import LinformerProjection, PartitionProjection
+    from salt_hls.operations import load, salt_operations
 
     objs: dict = {}
     _add_supported_quantized_objects(objs)
-    for cls in (AttentionScores, PartitionSoftmax, WeightedValues, DynamicTanh, LogitConv, LinformerProjection, PartitionProjection):
-        objs[cls.__name__] = cls
+    for op in salt_operations():
+        objs[op.keras_class] = load(op.keras_layer)
     return objs
 
 

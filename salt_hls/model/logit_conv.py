@@ -11,19 +11,14 @@ computes exactly one height-5 convolution with constant weights.
 
 from __future__ import annotations
 
+import numpy as np
 import tensorflow as tf
 
 from salt_hls.model.qlayer import QuantizedLayer
 
 
-def same_padding(size: int) -> tuple[int, int]:
-    """TensorFlow's 'same' padding for a kernel of `size` at stride 1: (before, after)."""
-    before = (size - 1) // 2
-    return before, size - 1 - before
-
-
 class LogitConv(QuantizedLayer):
-    """Input and output (h, N, k).  Reference: salt_hls.model.reference.logit_conv."""
+    """Input and output (h, N, k).  Reference: salt_hls.model.formulas.logit_conv."""
 
     QUANT_SITES = ("weight", "bias", "result")
 
@@ -50,7 +45,7 @@ class LogitConv(QuantizedLayer):
     def effective_kernel(self):
         """Mean of the centred, zero-padded kernels (height max(kernel_heights)) and mean bias, unquantized."""
         full = self.height
-        padded = [tf.pad(k, [[(full - h) // 2, (full - h) // 2], [0, 0]]) for k, h in zip(self.kernels, self.kernel_heights)]
+        padded = [tf.pad(k, [[(full - h) // 2, (full - h) // 2], [0, 0]]) for k, h in zip(self.kernels, self.kernel_heights, strict=True)]
         return tf.add_n(padded) / len(padded), tf.add_n(self.biases) / len(self.biases)
 
     def call(self, s):
@@ -61,6 +56,12 @@ class LogitConv(QuantizedLayer):
         x = tf.reshape(s, (-1, n, width, 1))
         y = tf.nn.conv2d(x, kernel[:, :, None, None], strides=1, padding="SAME") + bias
         return self.quantize("result", tf.reshape(y, (-1, heads, n, width)))
+
+    def firmware_weights(self):
+        """The effective kernel (height, k) and bias (1,), quantized: what the firmware convolves with."""
+        kernel, bias = self.effective_kernel()
+        return {"weight": np.asarray(self.quantize("weight", kernel), np.float64),
+                "bias": np.asarray(self.quantize("bias", bias), np.float64).reshape(1)}
 
     def get_config(self):
         return {**super().get_config(), "kernel_heights": list(self.kernel_heights)}

@@ -7,9 +7,10 @@ Head h owns columns h·d .. (h+1)·d of the feature axis.
 
 from __future__ import annotations
 
+import numpy as np
 import tensorflow as tf
 
-from salt_hls.geometry import partition_geometry
+from salt_hls.geometry import head_width, partition_geometry
 from salt_hls.model.qlayer import QuantizedLayer
 
 
@@ -17,7 +18,7 @@ class PartitionProjection(QuantizedLayer):
     """K̃[h, j, :] = Σ_l W[h, j, l] · X[j·c + l, h-columns]; W of shape (h, p, c).
 
     The sequence is zero-padded from N to p·c first (partition_geometry), so the weights of
-    padding slots multiply zeros.  Reference: salt_hls.model.reference.partition_projection.
+    padding slots multiply zeros.  Reference: salt_hls.model.formulas.partition_projection.
     """
 
     QUANT_SITES = ("weight", "result")
@@ -29,8 +30,7 @@ class PartitionProjection(QuantizedLayer):
 
     def build(self, input_shape):
         n, width = int(input_shape[1]), int(input_shape[2])
-        if width % self.n_heads:
-            raise ValueError(f"{self.name}: feature width {width} is not divisible by {self.n_heads} heads")
+        head_width(width, self.n_heads)
         self.geometry = partition_geometry(n, self.n_partitions)
         c = self.geometry.chunk
         self.kernel = self.add_weight(
@@ -42,7 +42,7 @@ class PartitionProjection(QuantizedLayer):
 
     def call(self, x):
         geo, h = self.geometry, self.n_heads
-        d = x.shape[-1] // h
+        d = head_width(x.shape[-1], h)
         if geo.n_pad:
             x = tf.pad(x, [[0, 0], [0, geo.n_pad], [0, 0]])
         x = tf.reshape(x, (-1, geo.n_partitions, geo.chunk, h, d))
@@ -53,6 +53,9 @@ class PartitionProjection(QuantizedLayer):
     def compute_output_shape(self, input_shape):
         return (input_shape[0], self.n_partitions, input_shape[2])
 
+    def firmware_weights(self):
+        return {"weight": np.asarray(self.quantize("weight", self.kernel), np.float64)}
+
     def get_config(self):
         return {**super().get_config(), "n_partitions": self.n_partitions, "n_heads": self.n_heads}
 
@@ -60,7 +63,7 @@ class PartitionProjection(QuantizedLayer):
 class LinformerProjection(QuantizedLayer):
     """Linformer's dense projection: K̃[h, j, :] = Σ_n E[h, n, j] · X[n, h-columns], E of shape (h, N, k).
 
-    Reference: salt_hls.model.reference.linformer_projection.
+    Reference: salt_hls.model.formulas.linformer_projection.
     """
 
     QUANT_SITES = ("weight", "result")
@@ -72,20 +75,22 @@ class LinformerProjection(QuantizedLayer):
 
     def build(self, input_shape):
         n, width = int(input_shape[1]), int(input_shape[2])
-        if width % self.n_heads:
-            raise ValueError(f"{self.name}: feature width {width} is not divisible by {self.n_heads} heads")
+        head_width(width, self.n_heads)
         self.kernel = self.add_weight(name="kernel", shape=(self.n_heads, n, self.k), initializer="glorot_uniform")
         super().build(input_shape)
 
     def call(self, x):
         h = self.n_heads
         n, width = x.shape[1], x.shape[2]
-        x = tf.reshape(x, (-1, n, h, width // h))
+        x = tf.reshape(x, (-1, n, h, head_width(width, h)))
         y = tf.einsum("bnhd,hnj->bjhd", x, self.quantize("weight", self.kernel))
         return self.quantize("result", tf.reshape(y, (-1, self.k, width)))
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0], self.k, input_shape[2])
+
+    def firmware_weights(self):
+        return {"weight": np.asarray(self.quantize("weight", self.kernel), np.float64)}
 
     def get_config(self):
         return {**super().get_config(), "k": self.k, "n_heads": self.n_heads}

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
+import numpy as np
 import tensorflow as tf
 
-from salt_hls.model.quantize import Fixed
+from salt_hls.fixed import Fixed
+
+# The array operations that salt_hls.fixed.FixedType.cast uses, on TensorFlow tensors (so the
+# layers cast exactly as the reference does, inside the Keras graph).
+TF_ARRAY_OPS = SimpleNamespace(
+    multiply=tf.multiply, round=tf.round, floor=tf.floor, ceil=tf.math.ceil, trunc=tf.truncatediv, sign=tf.sign,
+    abs=tf.abs, clip=tf.clip_by_value, where=tf.where, mod=tf.math.floormod,
+)
 
 
 class QuantizedLayer(tf.keras.layers.Layer):
@@ -30,9 +40,12 @@ class QuantizedLayer(tf.keras.layers.Layer):
         return x if q is None else q(x)
 
     def round_to(self, site: str, x64):
-        """Round half to even onto the site's grid and saturate, in float64 (exact for table products)."""
-        f = self.formats[site]
-        return tf.clip_by_value(tf.round(x64 / f.lsb) * f.lsb, f.min, f.max)
+        """The site's cast (round half to even, saturate) in float64: exact for table products."""
+        return self.formats[site].type.cast(x64, xp=TF_ARRAY_OPS)
+
+    def firmware_weights(self) -> dict[str, np.ndarray]:
+        """The constant arrays of the firmware, quantized, in float64 (the converter and the reference both read these)."""
+        return {}
 
     def get_config(self):
         config = super().get_config()

@@ -1,78 +1,13 @@
-"""Quantization settings as data: named sites, each a fixed-point format.
-
-A format follows the QKeras convention: `bits` in total, `integer` bits left of the binary
-point NOT counting the sign, `signed` for keep_negative. So Fixed(8, 1) is QKeras
-quantized_bits(8, 1, alpha=1) and hls4ml's ap_fixed<8, 2>; Fixed(10, 1, signed=False) is
-ap_ufixed<10, 1>. The text form is "8,1" (signed) or "u10,1" (unsigned).
+"""Quantization settings as data: named sites, each a fixed-point format (salt_hls.fixed.Fixed,
+QKeras notation: "8,1" signed, "u10,1" unsigned), and the mapping back from a QKeras quantizer.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from typing import Mapping
+from collections.abc import Mapping
 
 from salt_hls.errors import ConfigError
-
-_FORMAT = re.compile(r"^(u?)(\d+),(-?\d+)$")
-
-
-@dataclass(frozen=True)
-class Fixed:
-    bits: int
-    integer: int
-    signed: bool = True
-
-    def __post_init__(self):
-        frac = self.bits - self.integer - int(self.signed)
-        if self.bits < 2 or self.bits > 32:
-            raise ConfigError(f"fixed-point width must be 2..32 bits, got {self.bits}")
-        if self.integer < 0 or frac < 0:
-            raise ConfigError(
-                f"fixed-point format {self} has {self.integer} integer bits and {frac} fractional bits; "
-                "both must be >= 0"
-            )
-
-    @property
-    def lsb(self) -> float:
-        return 2.0 ** -(self.bits - self.integer - int(self.signed))
-
-    @property
-    def min(self) -> float:
-        return -(2.0 ** self.integer) if self.signed else 0.0
-
-    @property
-    def max(self) -> float:
-        return 2.0 ** self.integer - self.lsb
-
-    def __str__(self) -> str:
-        return f"{'' if self.signed else 'u'}{self.bits},{self.integer}"
-
-    @classmethod
-    def parse(cls, text: "str | Fixed") -> "Fixed":
-        if isinstance(text, Fixed):
-            return text
-        m = _FORMAT.match(str(text).replace(" ", ""))
-        if not m:
-            raise ConfigError(
-                f"bad fixed-point format {text!r}: write 'BITS,INTEGER' (signed, e.g. '8,1') or "
-                "'uBITS,INTEGER' (unsigned, e.g. 'u10,1'); INTEGER excludes the sign bit"
-            )
-        return cls(int(m.group(2)), int(m.group(3)), signed=not m.group(1))
-
-    def quantizer(self):
-        """The QKeras quantizer of this format (round to nearest, saturate)."""
-        from qkeras.quantizers import quantized_bits
-
-        return quantized_bits(self.bits, self.integer, keep_negative=self.signed, alpha=1)
-
-    def relu_quantizer(self):
-        from qkeras.quantizers import quantized_relu
-
-        if self.signed:
-            raise ConfigError(f"a ReLU output is unsigned: write 'u{self.bits},{self.integer}' instead of '{self}'")
-        return quantized_relu(self.bits, self.integer)
-
+from salt_hls.fixed import Fixed
 
 # Every quantization site of the models, with its default. A site named here and nowhere
 # else is a typo, so QuantConfig rejects unknown names.
@@ -110,7 +45,7 @@ DEFAULT_SITES: dict[str, str] = {
 class QuantConfig(Mapping[str, Fixed]):
     """Fixed-point format per site; defaults from DEFAULT_SITES, overridden by name."""
 
-    def __init__(self, overrides: Mapping[str, "str | Fixed"] | None = None):
+    def __init__(self, overrides: Mapping[str, str | Fixed] | None = None):
         overrides = dict(overrides or {})
         unknown = sorted(set(overrides) - set(DEFAULT_SITES))
         if unknown:
@@ -132,11 +67,11 @@ class QuantConfig(Mapping[str, Fixed]):
         return {k: str(v) for k, v in self._sites.items()}
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, str] | None) -> "QuantConfig":
+    def from_dict(cls, d: Mapping[str, str] | None) -> QuantConfig:
         return cls(d)
 
     @classmethod
-    def parse_overrides(cls, items: list[str]) -> "QuantConfig":
+    def parse_overrides(cls, items: list[str]) -> QuantConfig:
         """From CLI items 'site=format', e.g. ['qkv.weight=6,1', 'softmax.result=u8,1']."""
         overrides = {}
         for item in items:
@@ -145,3 +80,29 @@ class QuantConfig(Mapping[str, Fixed]):
             k, v = item.split("=", 1)
             overrides[k.strip()] = v.strip()
         return cls(overrides)
+
+
+def format_of(quantizer, where: str) -> Fixed:
+    """The Fixed format of a QKeras quantized_bits / quantized_relu object or its config dict.
+
+    hls4ml silently falls back to fixed<16,6> for a quantizer it does not understand; here an
+    unsupported quantizer is an error that names the layer."""
+    if quantizer is None or isinstance(quantizer, str):
+        raise ConfigError(
+            f"{where}: no fixed-point quantizer ({quantizer!r}); only quantized models convert — "
+            "convert the quantized model, not its float twin"
+        )
+    cfg = quantizer.get_config() if hasattr(quantizer, "get_config") else dict(quantizer.get("config", quantizer))
+    name = type(quantizer).__name__ if hasattr(quantizer, "get_config") else quantizer.get("class_name", "")
+    alpha = cfg.get("alpha")
+    if alpha not in (None, 1, 1.0):
+        raise ConfigError(f"{where}: quantizer {name} has alpha={alpha!r}; only alpha=1 maps to a fixed-point type")
+    if name == "quantized_bits":
+        if cfg.get("symmetric"):
+            raise ConfigError(f"{where}: symmetric quantized_bits has no exact ap_fixed equivalent; use symmetric=0")
+        return Fixed(int(cfg["bits"]), int(cfg["integer"]), signed=bool(cfg.get("keep_negative", True)))
+    if name == "quantized_relu":
+        if cfg.get("negative_slope", 0.0) or cfg.get("use_sigmoid", 0) or cfg.get("relu_upper_bound") is not None:
+            raise ConfigError(f"{where}: quantized_relu with negative_slope, use_sigmoid or relu_upper_bound is not supported")
+        return Fixed(int(cfg["bits"]), int(cfg["integer"]), signed=False)
+    raise ConfigError(f"{where}: quantizer {name or type(quantizer).__name__} is not supported (use quantized_bits or quantized_relu)")

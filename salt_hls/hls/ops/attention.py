@@ -2,24 +2,10 @@
 
 from __future__ import annotations
 
-import math
-
 from hls4ml.model.attributes import Attribute
 
-from salt_hls.errors import ConfigError
-from salt_hls.hls.ops.base import SaltLayer, base_layer_dict, keras_layer_object, make_templates, type_attributes
-from salt_hls.hls.precision import planned
-
-
-def scale_shift(head_dim: int) -> int:
-    """1/sqrt(d) as a right shift; exact only when sqrt(d) is a power of two."""
-    root = math.isqrt(head_dim)
-    if root * root != head_dim or root & (root - 1):
-        raise ConfigError(
-            f"head dimension d = {head_dim}: 1/sqrt(d) is not a power of two, so the score scaling would "
-            "round; use d = 1, 4, 16 or 64 (d_model / heads)"
-        )
-    return root.bit_length() - 1
+from salt_hls.geometry import head_width, scale_shift
+from salt_hls.hls.ops.base import SaltLayer, base_layer_dict, keras_layer_object, type_attributes
 
 
 def parse_attention_scores(keras_layer, input_names, input_shapes, data_reader):
@@ -27,8 +13,8 @@ def parse_attention_scores(keras_layer, input_names, input_shapes, data_reader):
     (_, n, width), (_, k, _) = input_shapes
     heads = int(cfg["n_heads"])
     layer = base_layer_dict(keras_layer, input_names, "SaltAttentionScores")
-    layer.update(n_particles=int(n), k=int(k), n_heads=heads, head_dim=int(width) // heads, width=int(width),
-                 scale_shift=scale_shift(int(width) // heads))
+    d = head_width(int(width), heads)
+    layer.update(n_particles=int(n), k=int(k), n_heads=heads, head_dim=d, width=int(width), scale_shift=scale_shift(d))
     return layer, [input_shapes[0][0], heads, n, k]
 
 
@@ -45,10 +31,9 @@ class SaltAttentionScores(SaltLayer):
 
 
 def parse_weighted_values(keras_layer, input_names, input_shapes, data_reader):
-    cfg = keras_layer["config"]
     (_, heads, n, k), (_, _, width) = input_shapes
     layer = base_layer_dict(keras_layer, input_names, "SaltWeightedValues")
-    layer.update(n_particles=int(n), k=int(k), n_heads=int(heads), head_dim=int(width) // int(heads), width=int(width))
+    layer.update(n_particles=int(n), k=int(k), n_heads=int(heads), head_dim=head_width(int(width), int(heads)), width=int(width))
     return layer, [input_shapes[0][0], n, width]
 
 
@@ -67,14 +52,13 @@ class SaltWeightedValues(SaltLayer):
 def parse_partition_softmax(keras_layer, input_names, input_shapes, data_reader):
     _, heads, n, k = input_shapes[0]
     layer = base_layer_dict(keras_layer, input_names, "SaltPartitionSoftmax")
-    layer.update(n_heads=int(heads), n_particles=int(n), k=int(k))
-    keras_layer_object(data_reader, layer["name"])  # fails clearly when not converting from a model object
-    layer.update(planned(data_reader.model, layer["name"]).extras)
+    tables = keras_layer_object(data_reader, layer["name"]).tables  # the arrays the precision pass planned with
+    layer.update(n_heads=int(heads), n_particles=int(n), k=int(k), exp_table_data=tables.exp_table, inv_table_data=tables.inv_table)
     return layer, list(input_shapes[0])
 
 
 class SaltPartitionSoftmax(SaltLayer):
-    """Tables and their index geometry are attached by the precision pass (salt_hls.hls.precision)."""
+    """The table index shifts (diff_shift, sum_shift) come from the precision plan through the layer's hls4ml configuration."""
 
     TYPES = ("diff", "exp", "sum", "inv")
     WEIGHTS = ("exp_table", "inv_table")
@@ -91,7 +75,7 @@ class SaltPartitionSoftmax(SaltLayer):
         }
 
 
-SCORES_CONFIG = """struct config{index} : nnet::attention_scores_config {{
+ATTENTION_SCORES_CONFIG = """struct config{index} : nnet::attention_scores_config {{
     static const unsigned n_particles = {n_particles};
     static const unsigned k = {k};
     static const unsigned n_heads = {n_heads};
@@ -103,9 +87,9 @@ SCORES_CONFIG = """struct config{index} : nnet::attention_scores_config {{
     typedef {accum_t.name} accum_t;
 }};
 """
-SCORES_CALL = "nnet::attention_scores<{input1_t}, {input2_t}, {output_t}, {config}>({input1}, {input2}, {output});"
+ATTENTION_SCORES_CALL = "nnet::attention_scores<{input1_t}, {input2_t}, {output_t}, {config}>({input1}, {input2}, {output});"
 
-VALUES_CONFIG = """struct config{index} : nnet::weighted_values_config {{
+WEIGHTED_VALUES_CONFIG = """struct config{index} : nnet::weighted_values_config {{
     static const unsigned n_particles = {n_particles};
     static const unsigned k = {k};
     static const unsigned n_heads = {n_heads};
@@ -116,9 +100,9 @@ VALUES_CONFIG = """struct config{index} : nnet::weighted_values_config {{
     typedef {accum_t.name} accum_t;
 }};
 """
-VALUES_CALL = "nnet::weighted_values<{input1_t}, {input2_t}, {output_t}, {config}>({input1}, {input2}, {output});"
+WEIGHTED_VALUES_CALL = "nnet::weighted_values<{input1_t}, {input2_t}, {output_t}, {config}>({input1}, {input2}, {output});"
 
-SOFTMAX_CONFIG = """struct config{index} : nnet::partition_softmax_config {{
+PARTITION_SOFTMAX_CONFIG = """struct config{index} : nnet::partition_softmax_config {{
     static const unsigned n_rows = {n_rows};
     static const unsigned k = {k};
     static const unsigned exp_size = {exp_size};
@@ -132,13 +116,4 @@ SOFTMAX_CONFIG = """struct config{index} : nnet::partition_softmax_config {{
     typedef {inv_t.name} inv_t;
 }};
 """
-SOFTMAX_CALL = "nnet::partition_softmax<{input_t}, {output_t}, {config}>({input}, {output}, {exp_table}, {inv_table});"
-
-OPS = [
-    ("AttentionScores", parse_attention_scores, SaltAttentionScores,
-     make_templates(SaltAttentionScores, SCORES_CONFIG, SCORES_CALL, "salt_attention.h")),
-    ("WeightedValues", parse_weighted_values, SaltWeightedValues,
-     make_templates(SaltWeightedValues, VALUES_CONFIG, VALUES_CALL, "salt_attention.h")),
-    ("PartitionSoftmax", parse_partition_softmax, SaltPartitionSoftmax,
-     make_templates(SaltPartitionSoftmax, SOFTMAX_CONFIG, SOFTMAX_CALL, "salt_softmax.h")),
-]
+PARTITION_SOFTMAX_CALL = "nnet::partition_softmax<{input_t}, {output_t}, {config}>({input}, {output}, {exp_table}, {inv_table});"

@@ -21,7 +21,7 @@ class SaltLayer(Layer):
 
     TYPES: tuple[str, ...] = ()
     WEIGHTS: tuple[str, ...] = ()
-    _expected_attributes = [ConfigurableAttribute("reuse_factor", default=1)]
+    _expected_attributes = [ConfigurableAttribute("reuse_factor", default=1)]  # noqa: RUF012 - hls4ml's convention
 
     def output_shape(self) -> list[int]:
         raise NotImplementedError

@@ -5,19 +5,19 @@ from __future__ import annotations
 import numpy as np
 from hls4ml.model.attributes import Attribute
 
-from salt_hls.hls.precision import planned
-from salt_hls.hls.ops.base import SaltLayer, base_layer_dict, keras_layer_object, make_templates, type_attributes
+from salt_hls.geometry import same_padding
+from salt_hls.hls.ops.base import SaltLayer, base_layer_dict, keras_layer_object, type_attributes
 
 
 def parse_logit_conv(keras_layer, input_names, input_shapes, data_reader):
     _, heads, n, k = input_shapes[0]
-    layer_obj = keras_layer_object(data_reader, keras_layer["config"]["name"])
-    kernel, bias = layer_obj.effective_kernel()
+    weights = keras_layer_object(data_reader, keras_layer["config"]["name"]).firmware_weights()
+    height = int(weights["weight"].shape[0])
     layer = base_layer_dict(keras_layer, input_names, "SaltLogitConv")
     layer.update(
-        n_heads=int(heads), n_particles=int(n), k=int(k), height=int(layer_obj.height),
-        weight_data=np.asarray(layer_obj.quantize("weight", kernel), np.float64),
-        bias_data=np.asarray(layer_obj.quantize("bias", bias), np.float64).reshape(1),
+        n_heads=int(heads), n_particles=int(n), k=int(k), height=height,
+        pad_top=same_padding(height)[0], pad_left=same_padding(int(k))[0],
+        weight_data=weights["weight"], bias_data=weights["bias"],
     )
     return layer, list(input_shapes[0])
 
@@ -25,7 +25,7 @@ def parse_logit_conv(keras_layer, input_names, input_shapes, data_reader):
 class SaltLogitConv(SaltLayer):
     TYPES = ("accum",)
     WEIGHTS = ("weight", "bias")
-    _expected_attributes = [Attribute(a) for a in ("n_heads", "n_particles", "k", "height")] + type_attributes("accum")
+    _expected_attributes = [Attribute(a) for a in ("n_heads", "n_particles", "k", "height", "pad_top", "pad_left")] + type_attributes("accum")
 
     def output_shape(self):
         return [self.get_attr("n_heads"), self.get_attr("n_particles"), self.get_attr("k")]
@@ -33,15 +33,14 @@ class SaltLogitConv(SaltLayer):
 
 def parse_dynamic_tanh(keras_layer, input_names, input_shapes, data_reader):
     layer_obj = keras_layer_object(data_reader, keras_layer["config"]["name"])
-    ab = np.array([float(layer_obj.quantize("weight", layer_obj.alpha)), float(layer_obj.quantize("weight", layer_obj.beta))])
     layer = base_layer_dict(keras_layer, input_names, "SaltDynamicTanh")
-    layer.update(n_in=int(np.prod(input_shapes[0][1:])), shape=[int(s) for s in input_shapes[0][1:]], weight_data=ab)
-    layer.update(planned(data_reader.model, layer["name"]).extras)
+    layer.update(n_in=int(np.prod(input_shapes[0][1:])), shape=[int(s) for s in input_shapes[0][1:]],
+                 weight_data=layer_obj.firmware_weights()["weight"], table_data=layer_obj.table.table)
     return layer, list(input_shapes[0])
 
 
 class SaltDynamicTanh(SaltLayer):
-    """The tanh table and its geometry are attached by the precision pass (salt_hls.hls.precision)."""
+    """The table's index_shift and range come from the precision plan through the layer's hls4ml configuration."""
 
     TYPES = ("z", "offset")
     WEIGHTS = ("weight", "table")
@@ -59,8 +58,8 @@ LOGIT_CONV_CONFIG = """struct config{index} : nnet::logit_conv_config {{
     static const unsigned n_particles = {n_particles};
     static const unsigned k = {k};
     static const unsigned height = {height};
-    static const unsigned pad_top = (height - 1) / 2;
-    static const unsigned pad_left = (k - 1) / 2;
+    static const unsigned pad_top = {pad_top};
+    static const unsigned pad_left = {pad_left};
     static const unsigned reuse_factor = {reuse};
     typedef {weight_t.name} weight_t;
     typedef {bias_t.name} bias_t;
@@ -69,7 +68,7 @@ LOGIT_CONV_CONFIG = """struct config{index} : nnet::logit_conv_config {{
 """
 LOGIT_CONV_CALL = "nnet::logit_conv<{input_t}, {output_t}, {config}>({input}, {output}, {weight}, {bias});"
 
-DYT_CONFIG = """struct config{index} : nnet::dynamic_tanh_config {{
+DYNAMIC_TANH_CONFIG = """struct config{index} : nnet::dynamic_tanh_config {{
     static const unsigned n_in = {n_in};
     static const unsigned table_size = {table_size};
     static const unsigned index_shift = {index_shift};
@@ -80,9 +79,4 @@ DYT_CONFIG = """struct config{index} : nnet::dynamic_tanh_config {{
     typedef {offset_t.name} offset_t;
 }};
 """
-DYT_CALL = "nnet::dynamic_tanh<{input_t}, {output_t}, {config}>({input}, {output}, {weight}, {table});"
-
-OPS = [
-    ("LogitConv", parse_logit_conv, SaltLogitConv, make_templates(SaltLogitConv, LOGIT_CONV_CONFIG, LOGIT_CONV_CALL, "salt_logit_conv.h")),
-    ("DynamicTanh", parse_dynamic_tanh, SaltDynamicTanh, make_templates(SaltDynamicTanh, DYT_CONFIG, DYT_CALL, "salt_dyt.h")),
-]
+DYNAMIC_TANH_CALL = "nnet::dynamic_tanh<{input_t}, {output_t}, {config}>({input}, {output}, {weight}, {table});"

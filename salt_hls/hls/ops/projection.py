@@ -1,19 +1,15 @@
-"""PartitionProjection and LinformerProjection in hls4ml: handler, layer, templates (salt_partition.h)."""
+"""PartitionProjection and LinformerProjection in hls4ml: handlers, layers, templates (salt_partition.h)."""
 
 from __future__ import annotations
 
-import numpy as np
 from hls4ml.model.attributes import Attribute
 
-from salt_hls.geometry import partition_geometry
-from salt_hls.hls.ops.base import SaltLayer, base_layer_dict, keras_layer_object, make_templates, type_attributes
-
-HEADER = "salt_partition.h"
+from salt_hls.geometry import head_width, partition_geometry
+from salt_hls.hls.ops.base import SaltLayer, base_layer_dict, keras_layer_object, type_attributes
 
 
 def _weights(data_reader, name):
-    layer = keras_layer_object(data_reader, name)
-    return np.asarray(layer.quantize("weight", layer.kernel), dtype=np.float64)
+    return keras_layer_object(data_reader, name).firmware_weights()["weight"]
 
 
 def parse_partition_projection(keras_layer, input_names, input_shapes, data_reader):
@@ -23,7 +19,7 @@ def parse_partition_projection(keras_layer, input_names, input_shapes, data_read
     layer = base_layer_dict(keras_layer, input_names, "SaltPartitionProjection")
     layer.update(
         n_particles=geo.n_particles, n_partitions=geo.n_partitions, chunk=geo.chunk, n_heads=int(cfg["n_heads"]),
-        head_dim=int(width) // int(cfg["n_heads"]), width=int(width), weight_data=_weights(data_reader, cfg["name"]),
+        head_dim=head_width(int(width), int(cfg["n_heads"])), width=int(width), weight_data=_weights(data_reader, cfg["name"]),
     )
     return layer, [input_shapes[0][0], geo.n_partitions, width]
 
@@ -42,7 +38,7 @@ def parse_linformer_projection(keras_layer, input_names, input_shapes, data_read
     _, n, width = input_shapes[0]
     layer = base_layer_dict(keras_layer, input_names, "SaltLinformerProjection")
     layer.update(
-        n_particles=int(n), k=int(cfg["k"]), n_heads=int(cfg["n_heads"]), head_dim=int(width) // int(cfg["n_heads"]),
+        n_particles=int(n), k=int(cfg["k"]), n_heads=int(cfg["n_heads"]), head_dim=head_width(int(width), int(cfg["n_heads"])),
         width=int(width), weight_data=_weights(data_reader, cfg["name"]),
     )
     return layer, [input_shapes[0][0], int(cfg["k"]), width]
@@ -57,7 +53,7 @@ class SaltLinformerProjection(SaltLayer):
         return [self.get_attr("k"), self.get_attr("width")]
 
 
-PARTITION_CONFIG = """struct config{index} : nnet::partition_projection_config {{
+PARTITION_PROJECTION_CONFIG = """struct config{index} : nnet::partition_projection_config {{
     static const unsigned n_particles = {n_particles};
     static const unsigned n_partitions = {n_partitions};
     static const unsigned chunk = {chunk};
@@ -69,9 +65,9 @@ PARTITION_CONFIG = """struct config{index} : nnet::partition_projection_config {
     typedef {accum_t.name} accum_t;
 }};
 """
-PARTITION_CALL = "nnet::partition_projection<{input_t}, {output_t}, {config}>({input}, {output}, {weight});"
+PARTITION_PROJECTION_CALL = "nnet::partition_projection<{input_t}, {output_t}, {config}>({input}, {output}, {weight});"
 
-LINFORMER_CONFIG = """struct config{index} : nnet::linformer_projection_config {{
+LINFORMER_PROJECTION_CONFIG = """struct config{index} : nnet::linformer_projection_config {{
     static const unsigned n_particles = {n_particles};
     static const unsigned k = {k};
     static const unsigned n_heads = {n_heads};
@@ -82,11 +78,4 @@ LINFORMER_CONFIG = """struct config{index} : nnet::linformer_projection_config {
     typedef {accum_t.name} accum_t;
 }};
 """
-LINFORMER_CALL = "nnet::linformer_projection<{input_t}, {output_t}, {config}>({input}, {output}, {weight});"
-
-OPS = [
-    ("PartitionProjection", parse_partition_projection, SaltPartitionProjection,
-     make_templates(SaltPartitionProjection, PARTITION_CONFIG, PARTITION_CALL, HEADER)),
-    ("LinformerProjection", parse_linformer_projection, SaltLinformerProjection,
-     make_templates(SaltLinformerProjection, LINFORMER_CONFIG, LINFORMER_CALL, HEADER)),
-]
+LINFORMER_PROJECTION_CALL = "nnet::linformer_projection<{input_t}, {output_t}, {config}>({input}, {output}, {weight});"
