@@ -2,7 +2,7 @@
 #define SALT_ATTENTION_H_
 
 // Linear attention against the k projected keys/values: scores S = Q.K~^T / sqrt(d) and O = A.V~.
-// Python reference: salt_hls.model.reference.attention_scores / weighted_values.
+// Python reference: salt_hls.model.formulas.attention_scores / weighted_values.
 // Q, O: (n_particles, width); K~, V~: (k, width); S, A: (n_heads, n_particles, k). Head h owns
 // columns h*head_dim .. (h+1)*head_dim-1. Data x data products: these use real multipliers.
 

@@ -4,7 +4,7 @@
 // DynamicTanh: y = tanh(alpha * x + beta), alpha and beta quantized constants.
 //   z = alpha * x + beta (exact, z_t);  index = floor((clamp(z, -range, range) + range) * 2^index_bits)
 //   y = table[min(index, table_size - 1)], the table holding tanh at each bin centre, already in res_T.
-// Python reference: salt_hls.hls.tables.tanh_table; float reference salt_hls.model.reference.dynamic_tanh.
+// Python reference: salt_hls.tables.tanh_table; float reference salt_hls.model.formulas.dynamic_tanh.
 
 #include "nnet_common.h"
 

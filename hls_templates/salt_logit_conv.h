@@ -4,7 +4,7 @@
 // Convolution on the attention logits: one (height x k) kernel, stride 1, 'same' zero padding
 // (TensorFlow's: before = (size-1)/2), shared by all heads. The Keras layer's three averaged
 // kernels (heights 1, 3, 5) arrive here as their exact single-kernel equivalent.
-// Python reference: salt_hls.model.reference.logit_conv.  s, y: (n_heads, n_particles, k).
+// Python reference: salt_hls.model.formulas.logit_conv.  s, y: (n_heads, n_particles, k).
 
 #include "nnet_common.h"
 

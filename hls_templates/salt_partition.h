@@ -2,7 +2,7 @@
 #define SALT_PARTITION_H_
 
 // Low-rank key/value projections of SAL-T (per-partition sums) and Linformer (dense E/F).
-// Python reference: salt_hls.model.reference.partition_projection / linformer_projection.
+// Python reference: salt_hls.model.formulas.partition_projection / linformer_projection.
 // Layout: x is (n_particles, width) row-major, head h owns columns h*head_dim .. (h+1)*head_dim-1;
 // y is (n_rows, width). Weights are constants, so every product is a constant multiplication.
 

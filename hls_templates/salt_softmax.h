@@ -6,8 +6,8 @@
 //   d_j = max(s) - s_j >= 0 (exact);  e_j = exp_table[min(floor(d_j * 2^exp_index_bits), exp_size-1)]
 //   sum = sum_j e_j (exact, in [1, k] because the maximum contributes exp(0) = 1)
 //   inv = inv_table[min(floor((sum - 1) * 2^inv_index_bits), inv_size-1)];  a_j = (res_T)(e_j * inv)
-// Tables are computed in Python (salt_hls.hls.tables) and passed in as constants.
-// Python reference: salt_hls.hls.tables.softmax_tables; float reference salt_hls.model.reference.partition_softmax.
+// Tables are computed in Python (salt_hls.tables) and passed in as constants.
+// Python reference: salt_hls.tables.softmax_tables; float reference salt_hls.model.formulas.partition_softmax.
 
 #include "nnet_common.h"
 

@@ -29,7 +29,7 @@ def write_scan(path: Path, jets_file: Path, **changes) -> Path:
         "jets": str(jets_file),
         "jets_identity": "stat",
         "budgets": {"l1t": str(BUDGET)},
-        "fixed": {"model.n_particles": 8, "model.n_partitions": 2, "model.d_model": 8, "model.ffn_dim": 8, "model.head_dim": 8,
+        "fixed": {"model.n_particles": 8, "model.n_partitions": 2, "model.d_model": 8, "model.ffn_dim": 8, "model.classifier_dim": 8,
                   "train.epochs": 1, "train.batch_size": 64, "train.max_jets": 150},
         "axes": {"model.n_heads": [2, 4], "train.seed": [0, 1]},
         "steps": {"bit_exact_jets": 0},
@@ -60,7 +60,7 @@ def test_grid_expands_and_keys_are_stable(tmp_path, tiny_jets):
     assert [t.axes for t in a.trials] == [{"model.n_heads": 2, "train.seed": 0}, {"model.n_heads": 2, "train.seed": 1},
                                           {"model.n_heads": 4, "train.seed": 0}, {"model.n_heads": 4, "train.seed": 1}]
     assert len({t.key for t in a.trials}) == 4 and all(len(t.key) == 16 for t in a.trials)
-    assert a.trials[0].settings["model"] == {"n_particles": 8, "n_partitions": 2, "d_model": 8, "ffn_dim": 8, "head_dim": 8,
+    assert a.trials[0].settings["model"] == {"n_particles": 8, "n_partitions": 2, "d_model": 8, "ffn_dim": 8, "classifier_dim": 8,
                                              "n_heads": 2}
     # the same file again: the same keys; a changed fixed setting or other steps: other keys
     assert [t.key for t in load_scan(tmp_path / "a.yaml").trials] == [t.key for t in a.trials]

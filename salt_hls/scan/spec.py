@@ -43,7 +43,7 @@ SCAN_KEYS = ("name", "jets", "jets_identity", "budgets", "fixed", "axes", "quant
 # n_features / n_classes (fixed by the jets), `quantized` (a float model cannot be converted), the
 # logit-convolution heights, and the converter's trace switch.
 MODEL_KEYS = {"architecture": str, "n_particles": int, "n_partitions": int, "d_model": int, "n_heads": int,
-              "ffn_dim": int, "head_dim": int, "deepsets_width": int}
+              "ffn_dim": int, "classifier_dim": int, "deepsets_width": int}
 TRAIN_KEYS = {"epochs": int, "patience": int, "batch_size": int, "learning_rate": float, "seed": int, "sort": str,
               "split_seed": int, "max_jets": int}
 CONVERT_KEYS = {"backend": str, "part": str, "clock_ns": float, "reuse": int, "parallelization": int, "dense_strategy": str}
