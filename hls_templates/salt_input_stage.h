@@ -12,16 +12,16 @@ namespace nnet {
 static const int salt_l1_pt_lo = 0, salt_l1_pt_hi = 13;
 static const int salt_l1_eta_lo = 14, salt_l1_eta_hi = 25;
 static const int salt_l1_phi_lo = 26, salt_l1_phi_hi = 36;
-static const int salt_l1_half_turn = 720;  // pi in units of pi/720
+static const int salt_l1_half_turn = 720; // pi in units of pi/720
 static const int salt_l1_delta_min = -512, salt_l1_delta_max = 511;
 
 struct salt_input_stage_config {
-    static const unsigned n_in = 32;   // M candidate words per jet
-    static const unsigned n_out = 32;  // N particles to the network
-    static const unsigned sort_in = 32;   // M rounded up to a power of two
-    static const unsigned sort_out = 32;  // N rounded up to a power of two
-    static const unsigned index_bits = 5;  // log2(sort_in)
-    static const int pad_pt = 0, pad_deta = 0, pad_dphi = 0;  // output of an empty slot
+    static const unsigned n_in = 32;                         // M candidate words per jet
+    static const unsigned n_out = 32;                        // N particles to the network
+    static const unsigned sort_in = 32;                      // M rounded up to a power of two
+    static const unsigned sort_out = 32;                     // N rounded up to a power of two
+    static const unsigned index_bits = 5;                    // log2(sort_in)
+    static const int pad_pt = 0, pad_deta = 0, pad_dphi = 0; // output of an empty slot
 };
 
 template <unsigned IB> struct salt_l1_particle {
@@ -29,7 +29,7 @@ template <unsigned IB> struct salt_l1_particle {
     ap_int<10> deta;
     ap_int<10> dphi;
     ap_uint<IB> index;
-    ap_uint<48> kt2;  // pt^2 * (deta^2 + dphi^2): orders exactly as pt * dR
+    ap_uint<48> kt2; // pt^2 * (deta^2 + dphi^2): orders exactly as pt * dR
 };
 
 // Strict orders with the input index as the last key: no two elements are equal, so the
@@ -48,17 +48,17 @@ struct salt_l1_by_kt {
 // Bitonic sort, descending under ORDER: log2(P)(log2(P)+1)/2 stages of P/2 compare-exchanges,
 // fully unrolled (the loop bounds are constants).
 template <class T, unsigned P, class ORDER> void salt_l1_bitonic_sort(T a[P]) {
-    #pragma HLS INLINE
-    #pragma HLS ARRAY_PARTITION variable = a complete
+#pragma HLS INLINE
+#pragma HLS ARRAY_PARTITION variable = a complete
 SortK:
     for (unsigned k = 2; k <= P; k <<= 1) {
-        #pragma HLS UNROLL
+#pragma HLS UNROLL
     SortJ:
         for (unsigned j = k >> 1; j > 0; j >>= 1) {
-            #pragma HLS UNROLL
+#pragma HLS UNROLL
         SortPair:
             for (unsigned i = 0; i < P; i++) {
-                #pragma HLS UNROLL
+#pragma HLS UNROLL
                 const unsigned l = i ^ j;
                 if (l > i) {
                     const bool desc = (i & k) == 0;
@@ -75,25 +75,25 @@ SortK:
 }
 
 template <class T> T salt_l1_saturate_delta(T d) {
-    #pragma HLS INLINE
+#pragma HLS INLINE
     return d > salt_l1_delta_max ? T(salt_l1_delta_max) : (d < salt_l1_delta_min ? T(salt_l1_delta_min) : d);
 }
 
 template <class CONFIG_T, class res_T>
 void salt_input_stage(const ap_uint<64> cands[CONFIG_T::n_in], const ap_uint<64> jet, res_T out[CONFIG_T::n_out * 3]) {
-    #pragma HLS PIPELINE II = 1
-    #pragma HLS ARRAY_PARTITION variable = cands complete
-    #pragma HLS ARRAY_PARTITION variable = out complete
+#pragma HLS PIPELINE II = 1
+#pragma HLS ARRAY_PARTITION variable = cands complete
+#pragma HLS ARRAY_PARTITION variable = out complete
     typedef salt_l1_particle<CONFIG_T::index_bits> particle_t;
 
     const ap_int<12> jet_eta = jet.range(salt_l1_eta_hi, salt_l1_eta_lo);
     const ap_int<11> jet_phi = jet.range(salt_l1_phi_hi, salt_l1_phi_lo);
 
     particle_t in[CONFIG_T::sort_in];
-    #pragma HLS ARRAY_PARTITION variable = in complete
+#pragma HLS ARRAY_PARTITION variable = in complete
 Unpack:
     for (unsigned i = 0; i < CONFIG_T::sort_in; i++) {
-        #pragma HLS UNROLL
+#pragma HLS UNROLL
         in[i].index = i;
         in[i].kt2 = 0;
         if (i < CONFIG_T::n_in) {
@@ -102,7 +102,7 @@ Unpack:
             const ap_int<11> phi = w.range(salt_l1_phi_hi, salt_l1_phi_lo);
             in[i].pt = w.range(salt_l1_pt_hi, salt_l1_pt_lo);
             in[i].deta = salt_l1_saturate_delta(ap_int<13>(eta - jet_eta));
-            ap_int<12> dphi = phi - jet_phi;  // -2047..2047: one add or subtract of a turn wraps it
+            ap_int<12> dphi = phi - jet_phi; // -2047..2047: one add or subtract of a turn wraps it
             if (dphi >= salt_l1_half_turn)
                 dphi -= 2 * salt_l1_half_turn;
             else if (dphi < -salt_l1_half_turn)
@@ -116,13 +116,14 @@ Unpack:
     }
 
     // The N hardest by pT (only when more words than N arrive).
-    if (CONFIG_T::n_in > CONFIG_T::n_out) salt_l1_bitonic_sort<particle_t, CONFIG_T::sort_in, salt_l1_by_pt>(in);
+    if (CONFIG_T::n_in > CONFIG_T::n_out)
+        salt_l1_bitonic_sort<particle_t, CONFIG_T::sort_in, salt_l1_by_pt>(in);
 
     particle_t sel[CONFIG_T::sort_out];
-    #pragma HLS ARRAY_PARTITION variable = sel complete
+#pragma HLS ARRAY_PARTITION variable = sel complete
 Select:
     for (unsigned i = 0; i < CONFIG_T::sort_out; i++) {
-        #pragma HLS UNROLL
+#pragma HLS UNROLL
         if (i < CONFIG_T::n_out) {
             sel[i] = in[i];
         } else {
@@ -140,7 +141,7 @@ Select:
 
 Emit:
     for (unsigned i = 0; i < CONFIG_T::n_out; i++) {
-        #pragma HLS UNROLL
+#pragma HLS UNROLL
         const bool empty = sel[i].pt == 0;
         out[3 * i + 0] = empty ? res_T(CONFIG_T::pad_pt) : res_T(sel[i].pt);
         out[3 * i + 1] = empty ? res_T(CONFIG_T::pad_deta) : res_T(sel[i].deta);
@@ -148,6 +149,6 @@ Emit:
     }
 }
 
-}  // namespace nnet
+} // namespace nnet
 
 #endif

@@ -13,19 +13,23 @@ struct config : nnet::salt_input_stage_config {
 
 int main() {
     unsigned long long n_jets;
-    if (!(std::cin >> n_jets)) return 2;
+    if (!(std::cin >> n_jets))
+        return 2;
     for (unsigned long long j = 0; j < n_jets; j++) {
         unsigned long long v;
         ap_uint<64> jet, cands[N_IN];
-        if (!(std::cin >> v)) return 2;
+        if (!(std::cin >> v))
+            return 2;
         jet = v;
         for (unsigned i = 0; i < N_IN; i++) {
-            if (!(std::cin >> v)) return 2;
+            if (!(std::cin >> v))
+                return 2;
             cands[i] = v;
         }
         ap_int<15> out[N_OUT * 3];
-        nnet::salt_input_stage<config, ap_int<15> >(cands, jet, out);
-        for (unsigned i = 0; i < N_OUT * 3; i++) std::printf(i ? " %d" : "%d", out[i].to_int());
+        nnet::salt_input_stage<config, ap_int<15>>(cands, jet, out);
+        for (unsigned i = 0; i < N_OUT * 3; i++)
+            std::printf(i ? " %d" : "%d", out[i].to_int());
         std::printf("\n");
     }
     return 0;

@@ -1,5 +1,7 @@
 """The Level-1 input stage: word layout, sorting network, bit-exact model, C++ testbench, folding, cost."""
 
+import json
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -194,3 +196,50 @@ def test_stage_cost_known_counts():
     assert c["parts"]["kt_sort"]["luts"] == 240 * (68 + 88)
     assert c["dsp"] == 32 * 5  # deta^2, dphi^2, pt^2: one DSP each; the 28 x 20 product: two
     assert stage_cost(StageConfig(32, 32))["parts"]["pt_selection"]["luts"] == 0  # M = N: no selection network
+
+
+# ---------------------------------------------------------------- write-words
+
+
+def test_write_words_command_round_trips_the_jets(tmp_path):
+    import h5py
+    from click.testing import CliRunner
+    from conftest import write_pythia_layout
+
+    from salt_hls.cli.app import main
+    from salt_hls.data.jets import load_jets
+    from salt_hls.l1input.writer import load_words
+
+    src, out = tmp_path / "jets.h5", tmp_path / "words.h5"
+    write_pythia_layout(src, n_jets=20, m=24)
+    res = CliRunner().invoke(main, ["write-words", "--jets", str(src), "--out", str(out), "--candidates", "16", "--json"])
+    assert res.exit_code == 0, res.output
+    cand, jets_w, labels = load_words(out)
+    assert cand.shape == (20, 16) and cand.dtype == np.uint64 and jets_w.shape == (20,)
+    jets = load_jets(src)
+    np.testing.assert_array_equal(labels, jets.labels)
+    pt, eta, phi = W.unpack(cand)
+    _, jeta, jphi = W.unpack(jets_w)
+    real = pt > 0
+    # each particle's pT and its deltas to the jet come back within half a step of each word's rounding
+    np.testing.assert_allclose(pt[real] * 0.25, jets.features[:, :16, 0][real], atol=0.125 + 1e-3)
+    dphi = W.wrap_phi(phi - jphi[:, None]) * W.ETAPHI_LSB
+    np.testing.assert_allclose(dphi[real], jets.features[:, :16, 2][real], atol=W.ETAPHI_LSB + 1e-6)
+    deta = (eta - jeta[:, None]) * W.ETAPHI_LSB
+    np.testing.assert_allclose(deta[real], jets.features[:, :16, 1][real], atol=W.ETAPHI_LSB + 1e-6)
+    with h5py.File(out) as fh:
+        assert "l1ct::PuppiObj::pack" in fh.attrs["layout"]
+    summary = json.loads(res.output)
+    assert summary["real_particles_not_written"] == int(jets.mask[:, 16:].sum())
+    again = CliRunner().invoke(main, ["write-words", "--jets", str(src), "--out", str(out)])
+    assert again.exit_code != 0 and "exists; pass --force" in again.output
+
+
+def test_write_words_refuses_too_many_candidates(tmp_path):
+    from conftest import write_pythia_layout
+
+    from salt_hls.l1input.writer import write_words
+
+    write_pythia_layout(tmp_path / "jets.h5", n_jets=5, m=8)
+    with pytest.raises(DataError, match=r"--candidates must lie in 1..8"):
+        write_words(tmp_path / "jets.h5", tmp_path / "w.h5", n_candidates=9)
