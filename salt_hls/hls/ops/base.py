@@ -1,5 +1,5 @@
 """Shared machinery of the SAL-T hls4ml layers: a Layer base whose types come from the
-hls4ml configuration (filled by salt_hls.hls.precision), and template classes that render
+hls4ml configuration (filled from salt_hls.model.precision), and template classes that render
 one config struct and one call per layer through a single named-substitution mechanism."""
 
 from __future__ import annotations
