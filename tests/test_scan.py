@@ -83,6 +83,20 @@ def test_jets_content_enters_the_key(tmp_path, tiny_jets):
     assert load_scan(write_scan(tmp_path / "s.yaml", other, jets_identity="content")).trials[0].key != key
 
 
+def test_bundle_axis_sets_settings_together(tmp_path, tiny_jets):
+    axes = {"size": {"small": {"model.d_model": 8, "model.n_heads": 2, "quant": "a8"}, "big": {}}, "train.seed": [0, 1]}
+    s = load_scan(write_scan(tmp_path / "b.yaml", tiny_jets, axes=axes, fixed={"model.n_particles": 8},
+                             quant_presets={"a8": {"qkv.weight": "8,1"}}))
+    assert [t.axes for t in s.trials] == [{"size": "small", "train.seed": 0}, {"size": "small", "train.seed": 1},
+                                          {"size": "big", "train.seed": 0}, {"size": "big", "train.seed": 1}]
+    assert s.trials[0].settings["model"] == {"n_particles": 8, "d_model": 8, "n_heads": 2}
+    assert s.trials[0].settings["quant"] == {"qkv.weight": "8,1"}
+    assert s.trials[2].settings["model"] == {"n_particles": 8} and s.trials[2].settings["quant"] == {}
+    with pytest.raises(ConfigError, match="'model.n_particles' is set both by fixed and by axis 'size'"):
+        load_scan(write_scan(tmp_path / "c.yaml", tiny_jets, axes={"size": {"a": {"model.n_particles": 16}}},
+                             fixed={"model.n_particles": 8}))
+
+
 def test_random_sampler_is_seeded(tmp_path, tiny_jets):
     axes = {"train.learning_rate": {"low": 1e-4, "high": 1e-2, "log": True}, "model.n_heads": [2, 4]}
     s1 = load_scan(write_scan(tmp_path / "r.yaml", tiny_jets, axes=axes, sampler={"kind": "random", "n_trials": 5, "seed": 3}))

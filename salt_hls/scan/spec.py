@@ -8,14 +8,15 @@ A scan file (YAML; relative paths are relative to the file):
     jets_identity: content          # content (SHA-256 of the file) | stat (size + mtime)
     budgets: {l1t-default: ../../synth_reports/budgets/l1t-default.yaml}
     fixed: {model.n_particles: 32, train.epochs: 5, train.max_jets: 20000}
-    axes: {model.d_model: [8, 16], quant: [default, a8w4]}
+    axes: {train.epochs: [4, 8], quant: [default, a8w4], size: {small: {model.d_model: 8, model.n_heads: 2}, default: {}}}
     quant_presets: {a8w4: {qkv.weight: "4,1"}}
     sampler: {kind: grid}           # grid | random (n_trials, seed; axes may then be {low, high, log})
     steps: {bit_exact_jets: 200}
     cluster: {kind: local, workers: 2}
 
 Settings are `namespace.name`: model.* (ModelSpec), train.* (TrainSettings), convert.* (ConvertSettings),
-estimate.* (EstimateOptions), quant.SITE (one quantization format), or `quant` (a preset's name).
+estimate.* (EstimateOptions), quant.SITE (one quantization format), or `quant` (a preset's name). An axis
+without a '.' in its name is a bundle: each of its values names settings that change together.
 """
 
 from __future__ import annotations
@@ -100,10 +101,20 @@ class ScanSpec:
 
     def to_dict(self) -> dict:
         """Everything `salt-hls scan --report` needs, self-contained (stored as DIR/scan.json)."""
-        return {"scan_file": str(self.path), "name": self.name, "jets": str(self.jets), "jets_identity": self.jets_identity,
-                "budgets": self.budgets, "axes": list(self.axes), "sampler": self.sampler, "steps": self.steps,
+        budgets = {k: {**b, "path": _portable(b["path"])} for k, b in self.budgets.items()}
+        return {"scan_file": _portable(self.path), "name": self.name, "jets": _portable(self.jets), "jets_identity": self.jets_identity,
+                "budgets": budgets, "axes": list(self.axes), "sampler": self.sampler, "steps": self.steps,
                 "trials": [{"key": t.key, "settings": t.settings, "axes": t.axes} for t in self.trials],
                 "warnings": self.warnings, "salt_hls_version": __version__}
+
+
+def _portable(path) -> str:
+    """A path as recorded in scan.json: relative to the working directory when under it, so that a committed
+    scan directory names its inputs the same way in every checkout."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 def _fail(path, msg: str):
@@ -336,14 +347,34 @@ def load_scan(path, cluster_kind: str | None = None, workers: int | None = None)
             preset = value
         else:
             base_settings[ns][key] = value
-    axes = {}
+    axes, bundles = {}, {}
+    fixed = _mapping(path, "fixed", raw.get("fixed"))
+    set_by = {k: "fixed" for k in fixed}  # setting -> where it is set, to refuse a setting set twice
     for k, v in _mapping(path, "axes", raw.get("axes")).items():
-        if k in _mapping(path, "fixed", raw.get("fixed")):
-            _fail(path, f"{k!r} is both fixed and an axis")
-        axes[k] = _axis_values(path, k, v, kind)
-        for value in axes[k] if isinstance(axes[k], list) else (axes[k]["low"], axes[k]["high"]):
-            _check_setting(path, types, k, value, f"axis {k}")
-    for value in [preset, *(axes.get("quant") or [])]:
+        if "." not in k and k != "quant":
+            # a bundle axis: each value is a named set of settings that vary together (e.g. d_model with n_heads);
+            # an empty set leaves the fixed settings and the defaults
+            if not isinstance(v, dict) or not v or not all(isinstance(b, dict) for b in v.values()):
+                _fail(path, f"axis {k!r} has no '.', so it is a bundle axis: map each value's name to the settings it sets, "
+                      "e.g. {small: {model.d_model: 8, model.n_heads: 2}}; a single setting is written namespace.name")
+            names = set()
+            for label, bundle in v.items():
+                for sk, sv in bundle.items():
+                    _check_setting(path, types, sk, sv, f"axis {k}: {label}")
+                    names.add(sk)
+            bundles[k] = {str(label): bundle for label, bundle in v.items()}
+            axes[k], settings_names = list(bundles[k]), names
+        else:
+            axes[k] = _axis_values(path, k, v, kind)
+            for value in axes[k] if isinstance(axes[k], list) else (axes[k]["low"], axes[k]["high"]):
+                _check_setting(path, types, k, value, f"axis {k}")
+            settings_names = {k}
+        for sk in settings_names:
+            if sk in set_by:
+                _fail(path, f"{sk!r} is set both by {set_by[sk]} and by axis {k!r}")
+            set_by[sk] = f"axis {k!r}"
+    quant_values = [b["quant"] for bs in bundles.values() for b in bs.values() if "quant" in b]
+    for value in [preset, *(axes.get("quant") or []), *quant_values]:
         if value is not None and value not in presets:
             _fail(path, f"quant preset {value!r} is not defined; quant_presets defines {', '.join(presets)}")
     if "quant" in axes and not isinstance(axes["quant"], list):
@@ -360,10 +391,13 @@ def load_scan(path, cluster_kind: str | None = None, workers: int | None = None)
         points = [{k: _draw(rng, v) for k, v in axes.items()} for _ in range(sampler["n_trials"])]
     seen = set()
     for point in points:
-        settings = copy.deepcopy(base_settings)
-        chosen = point.get("quant", preset)
-        settings["quant"] = {**presets[chosen or "default"], **settings["quant"]}
+        flat = {}
         for k, v in point.items():
+            flat.update(bundles[k][v] if k in bundles else {k: v})
+        settings = copy.deepcopy(base_settings)
+        chosen = flat.get("quant", preset)
+        settings["quant"] = {**presets[chosen or "default"], **settings["quant"]}
+        for k, v in flat.items():
             ns, key, value = _check_setting(path, types, k, v, f"axis {k}")
             if ns == "quant":
                 settings["quant"][key] = value
