@@ -243,3 +243,43 @@ def test_write_words_refuses_too_many_candidates(tmp_path):
     write_pythia_layout(tmp_path / "jets.h5", n_jets=5, m=8)
     with pytest.raises(DataError, match=r"--candidates must lie in 1..8"):
         write_words(tmp_path / "jets.h5", tmp_path / "w.h5", n_candidates=9)
+
+
+# ---------------------------------------------------------------- words to scores, end to end
+
+
+@pytest.mark.slow
+def test_words_to_scores_csim_equals_reference(shared_jets_path, tmp_path):
+    """Shared test jets as words -> the C++ stage -> normalization -> the hls4ml C simulation of
+    salt_n16, against the NumPy stage -> the bit-exact reference: every logit bit equal."""
+    from pathlib import Path
+
+    from salt_hls.data.jets import load_jets
+    from salt_hls.data.preprocess import split_indices
+    from salt_hls.emulate import Reference
+    from salt_hls.hls.convert import ConvertSettings, convert
+    from salt_hls.l1input.csim import compile_testbench, run_testbench
+    from salt_hls.l1input.writer import load_words, write_words
+    from salt_hls.model.io import load_model
+
+    model_dir = Path(__file__).resolve().parents[1] / "keras_models" / "salt_n16"
+    model, meta = load_model(model_dir)
+    n = meta["spec"]["n_particles"]
+    words = tmp_path / "words.h5"
+    write_words(shared_jets_path, words, max_jets=2000, n_candidates=2 * n)
+    cand, jets_w, labels = load_words(words)
+    pick = split_indices(len(load_jets(shared_jets_path)), 0)[2]
+    pick = pick[pick < 2000][:300]
+    cand, jets_w, labels = cand[pick], jets_w[pick], labels[pick]
+    cfg = StageConfig(n, 2 * n)
+    u_cpp = run_testbench(compile_testbench(cfg, tmp_path / "tb"), cand, jets_w, n)
+    u, valid = run(cand, jets_w, cfg)
+    np.testing.assert_array_equal(u_cpp, u)
+    norm = Normalization.from_dict(meta["normalization"])
+    x = norm.apply(to_physics(u_cpp).astype(np.float32), u_cpp[..., 0] > 0)
+    hls_model = convert(model_dir, tmp_path / "prj", ConvertSettings())
+    hls_model.compile()
+    got = np.asarray(hls_model.predict(np.ascontiguousarray(x))).reshape(len(x), -1)
+    expected = Reference(model).run(norm.apply(to_physics(u).astype(np.float32), valid))
+    assert np.all(got == expected, axis=1).sum() == len(pick)
+    assert np.mean(expected.argmax(1) == labels) > 0.5
