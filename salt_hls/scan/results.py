@@ -177,8 +177,17 @@ def report(out) -> tuple[dict, list[dict], list[Path]]:
     return scan, rows, write_tables(out, scan, rows) + plot(out, scan, rows)
 
 
+def _bit_exact(row: dict) -> bool:
+    """True unless the trial's C simulation ran and differed from the reference."""
+    if "bit_exact" not in row:
+        return True
+    n_exact, n = row["bit_exact"].split("/")
+    return n_exact == n
+
+
 def best_trial(rows: list[dict], budget: str) -> dict | None:
-    fitting = [r for r in rows if r.get(f"fits:{budget}")]
+    """The most accurate trial that fits `budget` and whose firmware is bit-exact (when it was checked)."""
+    fitting = [r for r in rows if r.get(f"fits:{budget}") and _bit_exact(r)]
     return max(fitting, key=lambda r: r["accuracy"]) if fitting else None
 
 
