@@ -72,10 +72,18 @@ def _load_init(init_from, spec: ModelSpec):
 
 
 def train(jets_path, spec: ModelSpec, out_dir, settings: TrainSettings = TrainSettings(), init_from=None,
-          overwrite: bool = False, verbose: int | None = None) -> dict:
-    """Train `spec` on a jets file and save model + metadata in out_dir; returns the metadata."""
+          overwrite: bool = False, verbose: int | None = None, hetero=None) -> dict:
+    """Train `spec` on a jets file and save model + metadata in out_dir; returns the metadata.
+
+    hetero (salt_hls.model.hetero.HeteroSettings): learn one width per constant weight with
+    β · EBOPs in the loss; the saved model is the frozen export (plain QKeras layers holding the
+    quantized weights) and its metadata records every per-weight format under "hetero"."""
     if Path(out_dir).exists() and any(Path(out_dir).iterdir()) and not overwrite:
         raise DataError(f"output directory {out_dir} is not empty; choose another or pass --force")
+    if hetero is not None:
+        hetero.validate()
+        if not spec.quantized:
+            raise ConfigError("heterogeneous quantization needs a quantized model; drop --float")
     set_seeds(settings.seed)
     init_model, init_meta = _load_init(init_from, spec) if init_from else (None, None)
     norm = Normalization.from_dict(init_meta["normalization"]) if init_meta else None
@@ -85,15 +93,22 @@ def train(jets_path, spec: ModelSpec, out_dir, settings: TrainSettings = TrainSe
     model = build_model(spec)
     if init_model is not None:
         model.set_weights(init_model.get_weights())
+    resource = None
+    if hetero is not None:
+        from salt_hls.model.hetero import ResourceTerm, heterogenize
+
+        model = heterogenize(model, hetero.max_frac)
+        resource = ResourceTerm(model, hetero)
     model.compile(
         optimizer=tf.keras.optimizers.Adam(settings.learning_rate),
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
     )
     callbacks = [
-        tf.keras.callbacks.EarlyStopping(monitor="val_loss", patience=settings.patience, restore_best_weights=True),
+        tf.keras.callbacks.EarlyStopping(monitor="val_loss", patience=settings.patience, restore_best_weights=True,
+                                         start_from_epoch=hetero.ramp_epochs if hetero else 0),
         tf.keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=max(2, settings.patience // 3)),
-    ]
+    ] + ([resource] if resource else [])
     if verbose is None:
         verbose = 1 if sys.stdout.isatty() else 2
     t0 = time.time()
@@ -102,6 +117,13 @@ def train(jets_path, spec: ModelSpec, out_dir, settings: TrainSettings = TrainSe
         callbacks=callbacks, verbose=verbose, shuffle=True,
     )
     train_seconds = time.time() - t0
+    hetero_record = None
+    if hetero is not None:
+        from salt_hls.model.hetero import freeze, hetero_summary
+
+        hetero_record = {"settings": hetero.to_dict(), **hetero_summary(model),
+                         "history": {k: history.history[k] for k in ("ebops", "beta")}}
+        model = freeze(model)
     probs = model.predict(Xte, batch_size=4096, verbose=0)
     metrics = classifier_metrics(yte, probs)
     quant = spec.quant_config
@@ -129,6 +151,8 @@ def train(jets_path, spec: ModelSpec, out_dir, settings: TrainSettings = TrainSe
         },
         "test_metrics": metrics,
     }
+    if hetero_record is not None:
+        metadata["hetero"] = hetero_record
     if quant is not None:
         metadata["input_saturation_fraction"] = out_of_range(Xte, quant["input"].min, quant["input"].max)
     save_model(model, out_dir, metadata, overwrite=overwrite)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -16,66 +15,24 @@ from salt_hls.hls.register import register
 from salt_hls.model.firmware import firmware_model
 from salt_hls.model.precision import precision_plan
 from salt_hls.plan import plan_summary
+from salt_hls.settings import SUMMARY_FILE, ConvertSettings
 
-BACKENDS = ("Vitis", "Vivado")
-DEFAULT_PART = "xcvu13p-flga2577-2-e"
 PROJECT_NAME = "salt_tagger"
-DENSE_STRATEGIES = ("latency", "distributed_arithmetic")
-SUMMARY_FILE = "salt_summary.json"
 MODEL_COPY = "keras_model"
-
-
-@dataclass(frozen=True)
-class ConvertSettings:
-    backend: str = "Vitis"
-    part: str = DEFAULT_PART
-    clock_ns: float = 5.0
-    reuse: int = 1
-    # ParallelizationFactor of the per-particle layers: how many particles each one processes per
-    # clock. None means all N, the L1T default (II = ReuseFactor); hls4ml's own default, 1, gives II = N.
-    parallelization: int | None = None
-    # How constant-weight Dense layers are built: "latency" (hls4ml's, one product per weight, HLS
-    # maps each) or "distributed_arithmetic" (hls4ml + da4ml shift-add adder graphs, no DSPs).
-    dense_strategy: str = "latency"
-    trace: bool = False
-
-    def validate(self) -> None:
-        from salt_hls.budget.devices import lookup_part
-
-        if self.backend not in BACKENDS:
-            raise ConfigError(f"unknown backend {self.backend!r}; choose {' or '.join(BACKENDS)}")
-        lookup_part(self.part)
-        if not (isinstance(self.clock_ns, (int, float)) and 0.5 <= float(self.clock_ns) <= 100.0):
-            raise ConfigError(f"clock period {self.clock_ns!r} ns is out of range; give a period in ns between 0.5 and 100 (e.g. 5 for 200 MHz)")
-        if not isinstance(self.reuse, int) or self.reuse < 1:
-            raise ConfigError(f"reuse factor must be an integer >= 1, got {self.reuse!r}")
-        if self.dense_strategy not in DENSE_STRATEGIES:
-            raise ConfigError(f"unknown dense strategy {self.dense_strategy!r}; choose {' or '.join(DENSE_STRATEGIES)}")
-        if self.dense_strategy == "distributed_arithmetic" and self.reuse != 1:
-            raise ConfigError("the distributed_arithmetic dense strategy needs reuse factor 1 (hls4ml builds it fully parallel)")
-        if self.parallelization is not None and (not isinstance(self.parallelization, int) or self.parallelization < 1):
-            raise ConfigError(f"parallelization factor must be an integer >= 1 (particles per clock), got {self.parallelization!r}")
-
-    def parallelization_for(self, n_particles: int) -> int:
-        pf = n_particles if self.parallelization is None else self.parallelization
-        if n_particles % pf:
-            divisors = [d for d in range(1, n_particles + 1) if n_particles % d == 0]
-            raise ConfigError(f"parallelization factor {pf} does not divide N = {n_particles}; choose one of {divisors}")
-        return pf
 
 
 def unsupported_layers(model: tf.keras.Model) -> list[str]:
     import hls4ml
 
     supported = set(hls4ml.converters.get_supported_keras_layers())
-    return [f"{l.name} ({type(l).__name__})" for l in model.layers if type(l).__name__ not in supported]
+    return [f"{layer.name} ({type(layer).__name__})" for layer in model.layers if type(layer).__name__ not in supported]
 
 
-def hls_config(model: tf.keras.Model, plan: dict, settings: ConvertSettings) -> dict:
+def hls_config(model: tf.keras.Model, plan: dict, settings: ConvertSettings, trace: bool = False) -> dict:
     import hls4ml
 
     config = hls4ml.utils.config_from_keras_model(model, granularity="name", backend=settings.backend)
-    config["Model"].update({"ReuseFactor": settings.reuse, "Strategy": "Latency", "TraceOutput": settings.trace})
+    config["Model"].update({"ReuseFactor": settings.reuse, "Strategy": "Latency", "TraceOutput": trace})
     for name, layer_cfg in config["LayerName"].items():
         base = name if name in plan else name.rsplit("_", 1)[0]
         if base not in plan:
@@ -92,32 +49,66 @@ def hls_config(model: tf.keras.Model, plan: dict, settings: ConvertSettings) -> 
                 layer_cfg["ParallelizationFactor"] = settings.parallelization_for(n_particles)
             if settings.dense_strategy != "latency":
                 layer_cfg["Strategy"] = settings.dense_strategy
-        layer_cfg["Trace"] = settings.trace
+        layer_cfg["Trace"] = trace
     return config
 
 
-def prepare_output_dir(output_dir: Path, force: bool) -> None:
-    if output_dir.exists() and any(output_dir.iterdir()):
-        if not force:
-            raise DataError(f"{output_dir} exists and is not empty; choose another directory or pass --force to replace it")
-        shutil.rmtree(output_dir)
+def check_output_dir(output_dir: Path, force: bool) -> bool:
+    """Whether `output_dir` holds a project to replace. A non-empty directory is replaced only with
+    force, and only when it is a salt-hls project (its salt_summary.json names salt-hls): --force
+    never deletes a directory of other files, nor the working directory or one above it."""
+    if not output_dir.exists():
+        return False
+    if not output_dir.is_dir():
+        raise DataError(f"{output_dir} is a file; choose a directory for the project")
+    if not any(output_dir.iterdir()):
+        return False
+    if not force:
+        raise DataError(f"{output_dir} exists and is not empty; choose another directory or pass --force to replace it")
+    if not _is_salt_project(output_dir):
+        raise DataError(f"{output_dir} is not empty and is not a salt-hls project (no {SUMMARY_FILE} written by salt-hls "
+                        "convert); --force only replaces a salt-hls project: choose a new or empty directory")
+    here = Path.cwd().resolve()
+    if output_dir.resolve() in (here, *here.parents):
+        raise DataError(f"{output_dir} is the working directory or contains it; refusing to replace it: "
+                        "choose a new directory for the project")
+    return True
 
 
-def convert(model, output_dir, settings: ConvertSettings = ConvertSettings(), force: bool = False,
-            tb_inputs: np.ndarray | None = None, metadata: dict | None = None):
+def _is_salt_project(path: Path) -> bool:
+    try:
+        summary = json.loads((path / SUMMARY_FILE).read_text())
+    except (OSError, json.JSONDecodeError):
+        return False
+    return isinstance(summary, dict) and "salt_hls_version" in summary
+
+
+def convert(model, output_dir, settings: ConvertSettings | None = None, force: bool = False,
+            tb_inputs: np.ndarray | None = None, metadata: dict | None = None, source=None, trace: bool = False):
     """Convert a QKeras SAL-T (a model object or a salt-hls model directory) and write the project.
 
+    `source`: the model directory (or .h5 file) a model object was loaded from, copied into the
+    project so that the project can be C-simulated on its own (a directory given as `model` is
+    its own source). `trace`: hls4ml's per-layer trace outputs, for localizing a mismatch.
     Returns the hls4ml ModelGraph (compile() / predict() run the C simulation with g++).
     """
+    from salt_hls.model.io import quiet_quantizer_serialization
+
+    settings = settings or ConvertSettings()
+    settings.validate()
+    output_dir = Path(output_dir)
+    replace = check_output_dir(output_dir, force)  # before minutes of work
+    with quiet_quantizer_serialization():
+        return _convert(model, output_dir, settings, replace, tb_inputs, metadata, source, trace)
+
+
+def _convert(model, output_dir: Path, settings: ConvertSettings, replace: bool, tb_inputs, metadata, source, trace):
     import hls4ml
 
     from salt_hls.env import check_environment
     from salt_hls.model.io import load_model, resolve_model_path
 
     check_environment()
-    settings.validate()
-    output_dir = Path(output_dir)
-    source = None
     if not isinstance(model, tf.keras.Model):
         source = Path(model)
         model, metadata = load_model(source)
@@ -127,8 +118,9 @@ def convert(model, output_dir, settings: ConvertSettings = ConvertSettings(), fo
     if missing:
         raise ConfigError(f"unsupported layer(s) for conversion: {', '.join(missing)}")
     plan = precision_plan(fw)
-    config = hls_config(fw, plan, settings)
-    prepare_output_dir(output_dir, force)
+    config = hls_config(fw, plan, settings, trace)
+    if replace:
+        shutil.rmtree(output_dir)
     if tb_inputs is None:
         # Deterministic stand-in vectors when no jets are given.
         shapes = fw.input_shape if isinstance(fw.input_shape, list) else [fw.input_shape]
@@ -140,8 +132,10 @@ def convert(model, output_dir, settings: ConvertSettings = ConvertSettings(), fo
     tb_in, tb_out = output_dir / "tb_input.dat", output_dir / "tb_output.dat"
     _write_dat(tb_in, tb_inputs)
     _write_dat(tb_out, fw.predict(tb_inputs, verbose=0))
+    # An absolute OutputDir, so the returned graph compiles wherever the caller's working directory
+    # is; a project loaded later (salt_hls.hls.csim.load_project) uses its own location instead.
     hls_model = hls4ml.converters.convert_from_keras_model(
-        fw, hls_config=config, output_dir=str(output_dir), project_name=PROJECT_NAME, backend=settings.backend,
+        fw, hls_config=config, output_dir=str(output_dir.resolve()), project_name=PROJECT_NAME, backend=settings.backend,
         part=settings.part, clock_period=settings.clock_ns, io_type="io_parallel",
         input_data_tb=str(tb_in), output_data_tb=str(tb_out),
     )
@@ -190,12 +184,9 @@ def write_summary(output_dir: Path, fw: tf.keras.Model, plan: dict, settings: Co
         "salt_hls_version": __version__,
         "hls4ml_version": hls4ml.__version__,
         "project_name": PROJECT_NAME,
-        "backend": settings.backend,
-        "part": settings.part,
-        "clock_ns": settings.clock_ns,
-        "reuse_factor": settings.reuse,
+        "settings": settings.to_dict(),
+        # the factor the per-particle layers got (settings.parallelization None: all N)
         "parallelization_factor": _parallelization_summary(fw, settings),
-        "dense_strategy": settings.dense_strategy,
         "io_type": "io_parallel",
         "strategy": "Latency",
         "model": metadata.get("spec"),

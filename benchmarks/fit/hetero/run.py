@@ -1,0 +1,170 @@
+"""Heterogeneous SAL-T at N = 32: accuracy, EBOPs and estimated LUTs at several β.
+
+For each β: fine-tune the shipped float twin (benchmarks/accuracy/models/salt_n32_float) with one
+learned width per constant weight and β · EBOPs in the loss (salt_hls.model.hetero, through
+salt_hls.train.train(hetero=...)); convert the frozen export with --dense-strategy
+distributed_arithmetic (the estimate then costs the adder graphs hls4ml emitted); estimate it
+(`salt-hls estimate`, salt_hls.estimate.estimator) and check it against the l1t-default budget.
+The shipped uniform model (keras_models/salt_n32) is measured the same way as the β = uniform
+row; its EBOPs are those of its own weights at their uniform formats.
+
+Recipe (every β alike): Adam 5e-4, batch 512, seed 0, split seed 0, β ramped linearly from 0
+over `--ramp` epochs (early stopping counts only after the ramp), early stopping on the validation
+loss (cross-entropy + β · EBOPs) with patience `--patience`, best weights restored, learning rate
+halved after max(2, patience // 3) flat epochs, at most `--epochs` epochs.
+
+    nice -n 10 python benchmarks/fit/hetero/run.py --betas 1e-8 1e-7 1e-6 [--epochs 8] [--work /tmp/hetero]
+
+writes benchmarks/fit/hetero/results.json and results.md (after every β), and the trained models
+to benchmarks/fit/hetero/models/salt_n32_h<β>.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import platform
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[2]
+JETS = ROOT.parent / "shared" / "data" / "jets_pythia8_train.h5"
+FLOAT_TWIN = ROOT / "benchmarks" / "accuracy" / "models" / "salt_n32_float"
+SHIPPED = ROOT / "keras_models" / "salt_n32"
+BUDGET = ROOT / "synth_reports" / "budgets" / "l1t-default.yaml"
+RESOURCES = ("LUT", "FF", "DSP", "BRAM18")
+
+
+def cost(model_dir: Path, work: Path) -> dict:
+    from salt_hls.budget.check import evaluate, load_budget
+    from salt_hls.estimate.estimator import estimate_project
+    from salt_hls.hls.convert import ConvertSettings, convert
+
+    prj = work / f"{model_dir.name}_da"
+    t0 = time.time()
+    convert(str(model_dir), prj, ConvertSettings(dense_strategy="distributed_arithmetic"), force=True)
+    rep = estimate_project(prj)
+    check = evaluate(rep, load_budget(BUDGET))
+    res, pct = rep.resources["post_synthesis"], rep.utilization_pct()["post_synthesis"]
+    layers = {row["name"]: row["lut"] for row in rep.breakdown["layers"]}
+    return {
+        **{r: res[r] for r in RESOURCES}, "pct": {r: round(pct[r], 2) for r in RESOURCES},
+        "latency_ns": rep.latency_ns("max"), "ii_cycles": rep.interval_max_cycles, "fits": check.fits,
+        "layer_lut": layers, "lut_by_category": rep.breakdown["lut_by_category"], "seconds": round(time.time() - t0, 1),
+    }
+
+
+def uniform_ebops(model_dir: Path) -> dict:
+    from salt_hls.model.hetero import hetero_summary, heterogenize
+    from salt_hls.model.io import load_model
+
+    model, _ = load_model(model_dir)
+    s = hetero_summary(heterogenize(model))
+    return {"ebops": s["ebops"], "layers": {k: {"ebops": v["ebops"], "pruned": v["pruned"], "mean_bits": v["mean_bits"],
+                                                "widest": v["widest"]} for k, v in s["layers"].items()}}
+
+
+def layer_rows(ebops_layers: dict, layer_lut: dict) -> list:
+    return [{"layer": k, "ebops": v["ebops"], "lut": layer_lut.get(k), "pruned": v["pruned"], "mean_bits": v["mean_bits"],
+             "widest": v["widest"]} for k, v in ebops_layers.items()]
+
+
+def correlation(rows: list, key_x: str, key_y: str) -> float | None:
+    pts = [(r[key_x], r[key_y]) for r in rows if r.get(key_x) is not None and r.get(key_y) is not None]
+    if len(pts) < 3:
+        return None
+    x, y = np.array(pts, float).T
+    return float(np.corrcoef(x, y)[0, 1])
+
+
+def write(results: dict) -> None:
+    runs = results["runs"]
+    results["correlation"] = {
+        "total_ebops_vs_total_lut": correlation([{"e": r["ebops"], "l": r["cost"]["LUT"]} for r in runs], "e", "l"),
+        "layer_ebops_vs_layer_lut": correlation([row for r in runs for row in r["layers"]], "ebops", "lut"),
+    }
+    (HERE / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    lines = [
+        "# Heterogeneous weight widths, SAL-T N = 32",
+        "",
+        f"Made by `{results['command']}` ({results['date']}, {results['platform']}).",
+        "Accuracy: test split of the shared jets. EBOPs: salt_hls.model.hetero (weight bits x input bits x copies, "
+        "summed over every constant multiply). LUT ... latency: `salt-hls estimate` of the project converted with "
+        "`--dense-strategy distributed_arithmetic`, Vitis, xcvu13p, 5 ns, II = 1; fits: l1t-default budget.",
+        "",
+        "| model | β | epochs | accuracy | EBOPs | pruned | LUT | FF | DSP | BRAM18 | latency | fits |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in runs:
+        c = r["cost"]
+        pruned = sum(x["pruned"] for x in r["layers"])
+        weights = r.get("weights", "")
+        lines.append(
+            f"| {r['model']} | {r['beta']} | {r.get('epochs_run', '—')} | {100 * r['accuracy']:.2f} % | {r['ebops']:,.0f} | "
+            f"{pruned}/{weights} | {c['LUT']:,} ({c['pct']['LUT']} %) | {c['FF']:,} ({c['pct']['FF']} %) | "
+            f"{c['DSP']:,} ({c['pct']['DSP']} %) | {c['BRAM18']:,} | {c['latency_ns']} ns | {'yes' if c['fits'] else 'no'} |"
+        )
+    corr = results["correlation"]
+    lines += ["", f"Pearson correlation, total EBOPs vs estimated total LUT over the rows: {corr['total_ebops_vs_total_lut']}; "
+              f"per constant-weight layer (EBOPs vs that layer's estimated LUT, all rows): {corr['layer_ebops_vs_layer_lut']}.", ""]
+    (HERE / "results.md").write_text("\n".join(lines) + "\n")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--betas", type=float, nargs="+", default=[1e-8, 1e-7, 1e-6])
+    ap.add_argument("--epochs", type=int, default=8)
+    ap.add_argument("--patience", type=int, default=3)
+    ap.add_argument("--ramp", type=int, default=2)
+    ap.add_argument("--work", type=Path, default=Path("/tmp/hetero"))
+    ap.add_argument("--no-uniform", action="store_true", help="skip the shipped uniform model's row")
+    args = ap.parse_args(argv)
+    for p in (JETS, FLOAT_TWIN, BUDGET):
+        if not p.exists():
+            sys.exit(f"missing {p}")
+
+    from salt_hls.model.builders import ModelSpec
+    from salt_hls.model.hetero import HeteroSettings
+    from salt_hls.model.io import load_metadata
+    from salt_hls.train import TrainSettings, train
+
+    args.work.mkdir(parents=True, exist_ok=True)
+    results = {"command": "nice -n 10 python benchmarks/fit/hetero/run.py " + " ".join(argv or sys.argv[1:]),
+               "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+               "platform": f"{platform.machine()}, {platform.system()}", "runs": []}
+    if not args.no_uniform:
+        meta = load_metadata(SHIPPED)
+        u = uniform_ebops(SHIPPED)
+        c = cost(SHIPPED, args.work)
+        results["runs"].append({"model": "keras_models/salt_n32 (uniform)", "beta": "—", "accuracy": meta["test_metrics"]["accuracy"],
+                                "ebops": u["ebops"], "layers": layer_rows(u["layers"], c["layer_lut"]), "cost": c})
+        write(results)
+    spec = ModelSpec.from_dict(load_metadata(FLOAT_TWIN)["spec"])
+    spec = ModelSpec.from_dict({**spec.to_dict(), "quantized": True})
+    settings = TrainSettings(epochs=args.epochs, patience=args.patience, batch_size=512, learning_rate=5e-4, seed=0)
+    for beta in args.betas:
+        out = HERE / "models" / f"salt_n32_h{beta:g}"
+        if out.exists():
+            shutil.rmtree(out)
+        hs = HeteroSettings(beta=beta, ramp_epochs=args.ramp)
+        meta = train(JETS, spec, out, settings, init_from=FLOAT_TWIN, hetero=hs, verbose=2)
+        h = meta["hetero"]
+        c = cost(out, args.work)
+        results["runs"].append({
+            "model": f"models/{out.name}", "beta": beta, "accuracy": meta["test_metrics"]["accuracy"], "ebops": h["ebops"],
+            "epochs_run": meta["training"]["epochs_run"], "train_seconds": meta["training"]["seconds"],
+            "weights": sum(v["weights"] for v in h["layers"].values()), "history": h["history"],
+            "layers": layer_rows(h["layers"], c["layer_lut"]), "cost": c, "settings": hs.to_dict(),
+        })
+        write(results)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
