@@ -23,7 +23,8 @@ $(STAMP): requirements.lock pyproject.toml
 # The main job on the shipped default model: convert -> C simulation checked bit for bit against
 # the reference -> estimate -> budget check, on the held-out test part of the shared jets or,
 # without them, on a sample made here by the project's own generator. salt-hls flow exits 3
-# when everything ran and is bit-exact but the design is over the budget: that is a result.
+# (OVER_BUDGET in salt_hls/cli/exit_codes.py) when everything ran and is bit-exact but the design
+# is over the budget: that is a result. 1 (not bit-exact), 2 (bad input) are failures.
 demo: $(STAMP)
 	@if [ -f "$(SHARED_JETS)" ]; then jets="$(SHARED_JETS) --test-split"; else \
 		mkdir -p out && { [ -f out/demo_jets.h5 ] || $(BIN)/salt-hls generate-jets --out out/demo_jets.h5 --per-class 200 --seed 1; } && \

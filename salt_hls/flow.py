@@ -4,48 +4,69 @@ reference -> resource/latency estimate -> budget check, with one summary."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
-from salt_hls.hls.convert import ConvertSettings, convert
-from salt_hls.hls.csim import run_csim
 from salt_hls.budget.check import evaluate as check_budget
 from salt_hls.budget.check import load_budget
-from salt_hls.estimate.estimator import estimate_project, write_estimate
+from salt_hls.settings import ConvertSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_BUDGET = ROOT / "synth_reports" / "budgets" / "l1t-default.yaml"
+TB_JETS = 100  # jets written as the project's testbench vectors
 
 
-def run_flow(model_dir, jets_path, out_dir, settings: ConvertSettings = ConvertSettings(), budget_path=DEFAULT_BUDGET,
-             max_jets: int = 1000, test_split: bool = False, force: bool = False) -> dict:
+def run_flow(model_dir, jets_path, out_dir, settings: ConvertSettings | None = None, budget_path=DEFAULT_BUDGET,
+             max_jets: int = 1000, test_split: bool = False, force: bool = False,
+             progress: Callable[[str], None] | None = None) -> dict:
+    """`progress`, when given, is told each step as it starts (the CLI prints it to stderr)."""
     from salt_hls.data.jets import load_jets
+    from salt_hls.estimate.estimator import estimate_project, write_estimate
     from salt_hls.evaluate import model_inputs
-    from salt_hls.model.io import load_metadata
+    from salt_hls.hls.convert import check_output_dir, convert
+    from salt_hls.hls.csim import select_jets, simulate
+    from salt_hls.model.io import load_metadata, load_model
 
+    say = progress or (lambda _message: None)
+    settings = settings or ConvertSettings()
+    settings.validate()
     out_dir = Path(out_dir)
     project = out_dir / "project"
-    budget = load_budget(budget_path)  # a bad budget fails before minutes of work
+    # Every input is checked before minutes of work: budget, model, jets, output directory.
+    budget = load_budget(budget_path)
     metadata = load_metadata(model_dir)
-    tb = model_inputs(metadata, load_jets(jets_path, max_jets=100))
-    convert(model_dir, project, settings, force=force, tb_inputs=tb)
-    csim = run_csim(project, jets_path, max_jets=max_jets, test_split=test_split, bit_exact=True)
+    say(f"loading jets from {jets_path}")
+    jets = load_jets(jets_path)  # once: the testbench vectors and the C simulation both come from it
+    csim_jets = select_jets(jets, metadata, max_jets, test_split)
+    check_output_dir(project, force)
+
+    say(f"converting {model_dir} into {project} ({settings.backend}, {settings.part}, {settings.clock_ns} ns, "
+        f"reuse {settings.reuse})")
+    model, metadata = load_model(model_dir)
+    tb = model_inputs(metadata, jets.subset(slice(0, TB_JETS)))
+    hls_model = convert(model, project, settings, force=force, tb_inputs=tb, metadata=metadata, source=model_dir)
+    say("compiling the C simulation (g++)")
+    hls_model.compile()
+    say(f"C-simulating {len(csim_jets)} jets against the bit-exact reference")
+    csim = simulate(hls_model, model, metadata, csim_jets, settings, bit_exact=True)
+    say("estimating resources and latency")
     report = estimate_project(project)
     write_estimate(report, out_dir / "estimate.json")
+    say(f"checking against the budget {budget_path}")
     check = check_budget(report, budget)
     summary = {
         "model": str(model_dir),
         "project": str(project),
-        "backend": settings.backend,
-        "part": settings.part,
-        "clock_ns": settings.clock_ns,
-        "reuse_factor": settings.reuse,
+        "settings": settings.to_dict(),
         "csim": csim,
         "bit_exact": csim["n_bit_exact"] == csim["n_jets"],
         "estimate": {
             "method": report.method,
+            "kind": report.kind,
             "latency_cycles": report.latency_max_cycles,
             "latency_ns": report.latency_ns("max"),
             "ii_cycles": report.interval_max_cycles,
+            # the report schema keeps an estimate's figures under post_synthesis (what the netlist would use)
             "resources": report.to_dict()["resources"]["post_synthesis"],
             "dominant_luts": report.dominant_layers("LUT", 3),
         },

@@ -7,8 +7,10 @@ import pytest
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 ROOT = Path(__file__).resolve().parents[1]
+# The shared read-only material lies beside the repository (../shared), on every machine.
 SHARED = ROOT.parent / "shared"
 SHARED_JETS = SHARED / "data" / "jets_pythia8_train.h5"
+VENDOR_REPORTS = SHARED / "fixtures" / "vendor-reports" / "vivado-hls-2020.1"
 
 
 @pytest.fixture
@@ -21,6 +23,14 @@ def shared_jets_path():
     if not SHARED_JETS.is_file():
         pytest.skip(f"shared jets not found at {SHARED_JETS}")
     return SHARED_JETS
+
+
+@pytest.fixture(scope="session")
+def vendor_reports():
+    """The real Vivado HLS 2020.1 report fixtures in ../shared (relative to the repository root)."""
+    if not VENDOR_REPORTS.is_dir():
+        pytest.skip(f"shared vendor-report fixtures not found at {VENDOR_REPORTS} (../shared beside the repository)")
+    return VENDOR_REPORTS
 
 
 def write_pythia_layout(path, n_jets=300, m=24, seed=0):

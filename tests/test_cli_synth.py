@@ -8,14 +8,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from salt_hls.vendor import tools
+from salt_hls.cli.exit_codes import ExitCode
 from salt_hls.cli.synth import check_command, report_command, synth_command
+from salt_hls.vendor import tools
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT / "synth_reports" / "budgets" / "l1t-default.yaml"
-FIXTURES = Path("/work/shared/fixtures/vendor-reports/vivado-hls-2020.1")
-
-pytestmark = pytest.mark.skipif(not FIXTURES.is_dir(), reason="shared vendor-report fixtures not present")
 
 # A budget the fixture design meets: its own part, its II of 8, generous resources.
 FITTING = """part: xc7z020clg400-1
@@ -41,16 +39,16 @@ def fitting_budget(tmp_path):
 # ------------------------------------------------------------------ report
 
 
-def test_report_table(runner):
-    result = runner.invoke(report_command, [str(FIXTURES)])
+def test_report_table(runner, vendor_reports):
+    result = runner.invoke(report_command, [str(vendor_reports)])
     assert result.exit_code == 0, result.output
     for text in ("myproject", "Vivado HLS 2020.1", "xc7z020-clg400-1", "2,532", "1,526", "interval (II)"):
         assert text in result.stdout
 
 
-def test_report_json_and_out(runner, tmp_path):
+def test_report_json_and_out(runner, tmp_path, vendor_reports):
     out = tmp_path / "report.json"
-    result = runner.invoke(report_command, [str(FIXTURES), "--json", "--out", str(out)])
+    result = runner.invoke(report_command, [str(vendor_reports), "--json", "--out", str(out)])
     assert result.exit_code == 0, result.output
     printed = json.loads(result.stdout)
     assert printed == json.loads(out.read_text())
@@ -59,8 +57,9 @@ def test_report_json_and_out(runner, tmp_path):
     assert printed["resources"]["post_synthesis"]["DSP"] == 66
 
 
-def test_report_loose_files(runner):
-    result = runner.invoke(report_command, [str(FIXTURES / "myproject_csynth.rpt"), str(FIXTURES / "vivado_synth.rpt"), "--json"])
+def test_report_loose_files(runner, vendor_reports):
+    files = [str(vendor_reports / "myproject_csynth.rpt"), str(vendor_reports / "vivado_synth.rpt")]
+    result = runner.invoke(report_command, [*files, "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["resources"]["post_synthesis"]["LUT"] == 1526
 
@@ -75,22 +74,22 @@ def test_report_bad_path_exits_2(runner, tmp_path):
 # ------------------------------------------------------------------ check
 
 
-def test_check_fits_exit_0(runner, fitting_budget):
-    result = runner.invoke(check_command, [str(FIXTURES), "--budget", str(fitting_budget)])
+def test_check_fits_exit_0(runner, fitting_budget, vendor_reports):
+    result = runner.invoke(check_command, [str(vendor_reports), "--budget", str(fitting_budget)])
     assert result.exit_code == 0, result.output
     assert "fits the budget" in result.stdout
 
 
-def test_check_default_budget_exit_1(runner):
-    result = runner.invoke(check_command, [str(FIXTURES), "--budget", str(DEFAULT)])
-    assert result.exit_code == 1, result.output
+def test_check_default_budget_exits_over_budget(runner, vendor_reports):
+    result = runner.invoke(check_command, [str(vendor_reports), "--budget", str(DEFAULT)])
+    assert result.exit_code == ExitCode.OVER_BUDGET == 3, result.output
     assert "does not fit the budget" in result.stdout
     assert "differs from budget part" in result.stdout
 
 
-def test_check_json(runner):
-    result = runner.invoke(check_command, [str(FIXTURES), "--budget", str(DEFAULT), "--json"])
-    assert result.exit_code == 1
+def test_check_json(runner, vendor_reports):
+    result = runner.invoke(check_command, [str(vendor_reports), "--budget", str(DEFAULT), "--json"])
+    assert result.exit_code == ExitCode.OVER_BUDGET
     data = json.loads(result.stdout)
     assert set(data) == {"fits", "budget", "part", "rows", "notes", "report"}
     assert data["fits"] is False
@@ -100,18 +99,18 @@ def test_check_json(runner):
     assert ii == {"figure": "interval (II) max", "value": 8, "limit": 1, "unit": "cycles", "ok": False}
 
 
-def test_check_reads_normalized_json(runner, tmp_path, fitting_budget):
+def test_check_reads_normalized_json(runner, tmp_path, fitting_budget, vendor_reports):
     out = tmp_path / "r.json"
-    assert runner.invoke(report_command, [str(FIXTURES), "--out", str(out)]).exit_code == 0
+    assert runner.invoke(report_command, [str(vendor_reports), "--out", str(out)]).exit_code == 0
     result = runner.invoke(check_command, [str(out), "--budget", str(fitting_budget), "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["fits"] is True
 
 
-def test_check_bad_budget_exit_2(runner, tmp_path):
+def test_check_bad_budget_exit_2(runner, tmp_path, vendor_reports):
     bad = tmp_path / "bad.yaml"
     bad.write_text(FITTING + "latency_ns: 3\n")
-    result = runner.invoke(check_command, [str(FIXTURES), "--budget", str(bad)])
+    result = runner.invoke(check_command, [str(vendor_reports), "--budget", str(bad)])
     assert result.exit_code == 2
     assert "unknown budget key 'latency_ns'" in result.stderr
 
@@ -152,22 +151,22 @@ print("fake tool: C synthesis done")
 """
 
 
-def _fake_tool(bin_dir: Path, name: str) -> Path:
+def _fake_tool(bin_dir: Path, name: str, fixtures: Path) -> Path:
     bin_dir.mkdir(exist_ok=True)
     exe = bin_dir / name
-    exe.write_text(FAKE_TOOL.format(python=sys.executable, fixtures=str(FIXTURES)))
+    exe.write_text(FAKE_TOOL.format(python=sys.executable, fixtures=str(fixtures)))
     exe.chmod(0o755)
     return exe
 
 
-def test_synth_without_vendor_tool_exits_3(runner, tmp_path, monkeypatch):
+def test_synth_without_vendor_tool_exits_4(runner, tmp_path, monkeypatch):
     empty = tmp_path / "empty-bin"
     empty.mkdir()
     monkeypatch.setenv("PATH", str(empty))
     assert all(shutil.which(exe) is None for exe in tools.PRODUCTS)
     project = _hls4ml_project(tmp_path)
     result = runner.invoke(synth_command, [str(project)])
-    assert result.exit_code == 3
+    assert result.exit_code == ExitCode.NO_VENDOR_TOOL == 4
     assert "Vivado HLS 2019.2 or 2020.1 (vivado_hls)" in result.stderr
     assert "nothing was synthesized" in result.stderr
     assert not (project / "myproject_prj").exists()
@@ -176,7 +175,7 @@ def test_synth_without_vendor_tool_exits_3(runner, tmp_path, monkeypatch):
 def test_synth_vitis_project_without_tool_names_vitis(runner, tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))
     result = runner.invoke(synth_command, [str(_hls4ml_project(tmp_path, "vitis"))])
-    assert result.exit_code == 3
+    assert result.exit_code == ExitCode.NO_VENDOR_TOOL
     assert "AMD Vitis 2023.2 or newer (vitis-run --mode hls)" in result.stderr
     assert "'vitis-run', 'vitis_hls'" in result.stderr
 
@@ -184,13 +183,13 @@ def test_synth_vitis_project_without_tool_names_vitis(runner, tmp_path, monkeypa
 def test_synth_not_a_project_exits_2(runner, tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))
     result = runner.invoke(synth_command, [str(tmp_path)])
-    assert result.exit_code == 2
+    assert result.exit_code == ExitCode.BAD_INPUT
     assert "not an hls4ml project: expected project.tcl and build_prj.tcl" in result.stderr
 
 
-def test_synth_runs_the_tool_in_the_project(runner, tmp_path, monkeypatch):
+def test_synth_runs_the_tool_in_the_project(runner, tmp_path, monkeypatch, vendor_reports):
     bin_dir = tmp_path / "bin"
-    _fake_tool(bin_dir, "vivado_hls")
+    _fake_tool(bin_dir, "vivado_hls", vendor_reports)
     monkeypatch.setenv("PATH", str(bin_dir))
     project = _hls4ml_project(tmp_path)
     result = runner.invoke(synth_command, [str(project)])
@@ -201,9 +200,9 @@ def test_synth_runs_the_tool_in_the_project(runner, tmp_path, monkeypatch):
     assert "2,532" in result.stdout  # the report was parsed and printed
 
 
-def test_synth_vitis_run_gets_build_options(runner, tmp_path, monkeypatch):
+def test_synth_vitis_run_gets_build_options(runner, tmp_path, monkeypatch, vendor_reports):
     bin_dir = tmp_path / "bin"
-    _fake_tool(bin_dir, "vitis-run")
+    _fake_tool(bin_dir, "vitis-run", vendor_reports)
     monkeypatch.setenv("PATH", str(bin_dir))
     project = _hls4ml_project(tmp_path, "vitis")
     result = runner.invoke(synth_command, [str(project), "--export-ip"])
@@ -213,22 +212,22 @@ def test_synth_vitis_run_gets_build_options(runner, tmp_path, monkeypatch):
     assert "synth      0" in opts and "export     1" in opts and "csim       0" in opts
 
 
-def test_synth_tool_failure_exits_4(runner, tmp_path, monkeypatch):
+def test_synth_tool_failure_exits_5(runner, tmp_path, monkeypatch, vendor_reports):
     bin_dir = tmp_path / "bin"
-    _fake_tool(bin_dir, "vivado_hls")
+    _fake_tool(bin_dir, "vivado_hls", vendor_reports)
     monkeypatch.setenv("PATH", str(bin_dir))
     monkeypatch.setenv("FAKE_TOOL_FAIL", "1")
     result = runner.invoke(synth_command, [str(_hls4ml_project(tmp_path))])
-    assert result.exit_code == 4
+    assert result.exit_code == ExitCode.VENDOR_TOOL_FAILED == 5
     assert "vivado_hls exited with status 1" in result.stderr
 
 
-def test_vsynth_needs_vivado(runner, tmp_path, monkeypatch):
+def test_vsynth_needs_vivado(runner, tmp_path, monkeypatch, vendor_reports):
     bin_dir = tmp_path / "bin"
-    _fake_tool(bin_dir, "vivado_hls")
+    _fake_tool(bin_dir, "vivado_hls", vendor_reports)
     monkeypatch.setenv("PATH", str(bin_dir))
     project = _hls4ml_project(tmp_path)
     result = runner.invoke(synth_command, [str(project), "--csynth", "--vsynth"])
-    assert result.exit_code == 3
+    assert result.exit_code == ExitCode.NO_VENDOR_TOOL
     assert "--vsynth needs Vivado (vivado)" in result.stderr
     assert not (project / "called.json").exists()

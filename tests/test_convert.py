@@ -10,8 +10,9 @@ from click.testing import CliRunner
 
 from salt_hls.cli import main
 from salt_hls.errors import ConfigError, DataError
-from salt_hls.hls.convert import ConvertSettings, convert, firmware_model
+from salt_hls.hls.convert import convert, firmware_model
 from salt_hls.model.builders import ModelSpec, build_model
+from salt_hls.settings import ConvertSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED_N16 = ROOT / "keras_models" / "salt_n16"
@@ -37,7 +38,7 @@ def test_full_model_is_bit_exact(backend, architecture, tmp_path):
     np.testing.assert_array_equal(np.asarray(hls_model.predict(x)).reshape(expected.shape), expected)
     assert np.unique(expected.argmax(1)).size > 1  # outputs are not degenerate
     summary = json.loads((tmp_path / "prj" / "salt_summary.json").read_text())
-    assert summary["backend"] == backend and summary["firmware_output"]["name"] == "logits_quant"
+    assert summary["settings"]["backend"] == backend and summary["firmware_output"]["name"] == "logits_quant"
     assert summary["precisions"]["attn_softmax"]["types"]["result"] == "ufixed<10,1,RND_CONV,SAT>"
     for f in ("firmware/salt_tagger.cpp", "firmware/parameters.h", "tb_data/tb_input_features.dat", "build_prj.tcl",
               "firmware/nnet_utils/salt_softmax.h"):
@@ -83,6 +84,9 @@ def test_refuses_existing_project(tmp_path):
     model = build_model(ModelSpec(n_particles=8))
     with pytest.raises(DataError, match="exists and is not empty; choose another directory or pass --force"):
         convert(model, tmp_path / "prj")
+    assert (tmp_path / "prj" / "mine.txt").read_text() == "keep"
+    with pytest.raises(DataError, match="is not a salt-hls project"):
+        convert(model, tmp_path / "prj", force=True)
     assert (tmp_path / "prj" / "mine.txt").read_text() == "keep"
 
 

@@ -29,7 +29,7 @@ def _stored(n):
 @pytest.mark.parametrize("n", sorted(OVER))
 def test_stored_estimate_checked_against_default_budget(n):
     res = CliRunner().invoke(check_command, [str(_stored(n) / "report.json"), "--budget", str(BUDGET), "--json"])
-    assert res.exit_code == 1, res.output  # 1: something does not fit
+    assert res.exit_code == 3, res.output  # 3 (OVER_BUDGET): something does not fit
     out = json.loads(res.output)
     assert out["fits"] is False and out["report"]["kind"] == "estimate"
     assert {r["figure"] for r in out["rows"] if not r["ok"]} == OVER[n]

@@ -22,8 +22,9 @@ import numpy as np
 from salt_hls.data.jets import load_jets
 from salt_hls.emulate import Reference
 from salt_hls.evaluate import model_inputs
-from salt_hls.hls.convert import ConvertSettings, convert, firmware_model
+from salt_hls.hls.convert import convert, firmware_model
 from salt_hls.model.io import load_model
+from salt_hls.settings import ConvertSettings
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]

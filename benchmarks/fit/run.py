@@ -88,9 +88,10 @@ def convert_model(model_dir: Path, out: Path, quant: dict | None = None, arch: d
     `arch`, another shape (seeded random weights: an untrained stand-in for a cost estimate)."""
     import tensorflow as tf
 
-    from salt_hls.hls.convert import ConvertSettings, convert
+    from salt_hls.hls.convert import convert
     from salt_hls.model.builders import ModelSpec, build_model
     from salt_hls.model.io import load_model
+    from salt_hls.settings import ConvertSettings
 
     if out.exists():
         shutil.rmtree(out)
@@ -128,10 +129,11 @@ def fits_resources(s: dict) -> bool:
 
 
 def store(model: str, model_dir: Path, prj: Path, report) -> Path:
-    from salt_hls.hls.convert import SUMMARY_FILE
+    from salt_hls.settings import project_settings, read_summary, require
 
     d = ROOT / "synth_reports" / model / PART / TOOL_DIR
-    summary = json.loads((prj / SUMMARY_FILE).read_text())  # the settings the project was converted with
+    summary = read_summary(prj)
+    s = project_settings(prj, summary)  # the settings the project was converted with
     write_estimate(report, d / "report.json")
     h5 = model_dir / "model.h5"
     meta = {
@@ -141,8 +143,10 @@ def store(model: str, model_dir: Path, prj: Path, report) -> Path:
         "tool": report.tool,
         "tool_version": report.tool_version,
         "method": report.method,
-        "settings": {k: summary[k] for k in ("backend", "clock_ns", "reuse_factor", "parallelization_factor",
-                                             "dense_strategy", "io_type", "strategy")},
+        "settings": {"backend": s.backend, "clock_ns": s.clock_ns, "reuse_factor": s.reuse,
+                     "parallelization_factor": require(summary, "parallelization_factor", prj),
+                     "dense_strategy": s.dense_strategy, "io_type": require(summary, "io_type", prj),
+                     "strategy": require(summary, "strategy", prj)},
         "date": dt.date.today().isoformat(),
         "command": f"salt-hls convert keras_models/{model} --out PRJ && salt-hls estimate PRJ --out report.json",
     }

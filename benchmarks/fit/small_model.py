@@ -35,9 +35,9 @@ FORMATS = "a8w4"
 def main():
     from salt_hls.evaluate import evaluate
     from salt_hls.flow import run_flow
-    from salt_hls.hls.convert import ConvertSettings
     from salt_hls.model.builders import ModelSpec
     from salt_hls.model.io import MODEL_FILE
+    from salt_hls.settings import ConvertSettings
     from salt_hls.train import train
 
     import importlib.util

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import sys
@@ -11,51 +10,29 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up
 
 import click
 
+from salt_hls.cli.exit_codes import ExitCode
+from salt_hls.cli.formatting import budget_value
+from salt_hls.cli.options import given_on_command_line, settings_options
 from salt_hls.errors import SaltError
+from salt_hls.settings import ConvertSettings
 
-EXIT_BAD_INPUT = 2
-
-# The converter's settings as options, shared by `convert` and `flow`. The choices are spelled here
-# rather than imported from salt_hls.hls.convert, whose import loads TensorFlow at every CLI start;
-# ConvertSettings.validate() checks them again.
-_CONVERSION_OPTIONS = [
-    click.option("--backend", type=click.Choice(["Vitis", "Vivado"]), default="Vitis", show_default=True),
-    click.option("--part", default="xcvu13p-flga2577-2-e", show_default=True),
-    click.option("--clock-ns", default=5.0, show_default=True, type=float, help="Target clock period in ns."),
-    click.option("--reuse", default=1, show_default=True, type=int, help="ReuseFactor: multipliers shared R times, II = R."),
-    click.option("--dense-strategy", type=click.Choice(["latency", "distributed_arithmetic"]), default="latency",
-                 show_default=True, help="Constant-weight Dense layers: hls4ml's Latency (a product per weight) or "
-                 "distributed arithmetic (da4ml adder graphs, no DSPs)."),
-    click.option("--parallelization", default=None, type=int, help="Particles each per-particle layer handles per "
-                 "clock (ParallelizationFactor); default all N, II = ReuseFactor."),
-]
-_SETTING_NAMES = ("backend", "part", "clock_ns", "reuse", "dense_strategy", "parallelization")
-
-
-def conversion_options(command):
-    """Adds the converter's options and hands the command one `settings` (a ConvertSettings) instead."""
-
-    @functools.wraps(command)
-    def with_settings(**kwargs):
-        from salt_hls.hls.convert import ConvertSettings
-
-        settings = ConvertSettings(**{name: kwargs.pop(name) for name in _SETTING_NAMES})
-        return command(settings=settings, **kwargs)
-
-    for option in reversed(_CONVERSION_OPTIONS):
-        with_settings = option(with_settings)
-    return with_settings
+# The converter's settings as options, shared by `convert`, `csim` and `flow`: each command gets one
+# validated ConvertSettings.
+conversion_options = settings_options(ConvertSettings, "settings")
 
 
 class SaltGroup(click.Group):
-    """Turns SaltError into one clear line and exit code 2, instead of a traceback."""
+    """Turns SaltError into one clear line and the bad-input exit status, instead of a traceback."""
 
     def invoke(self, ctx):
+        from salt_hls.model.io import quiet_quantizer_serialization
+
         try:
-            return super().invoke(ctx)
+            with quiet_quantizer_serialization():
+                return super().invoke(ctx)
         except SaltError as exc:
             click.echo(f"error: {exc}", err=True)
-            sys.exit(EXIT_BAD_INPUT)
+            sys.exit(ExitCode.BAD_INPUT)
 
 
 @click.group(cls=SaltGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -116,7 +93,8 @@ def train(jets_path, n_particles, architecture, float_model, out, partitions, d_
     """Train a model (quantization-aware unless --float) and save it with its metadata."""
     from salt_hls.model.builders import ModelSpec
     from salt_hls.model.quantize import QuantConfig
-    from salt_hls.train import TrainSettings, train as run_train
+    from salt_hls.train import TrainSettings
+    from salt_hls.train import train as run_train
 
     quant = QuantConfig.parse_overrides(list(quant_items)).to_dict() if quant_items else {}
     spec = ModelSpec(architecture=architecture, n_particles=n_particles, n_partitions=partitions, d_model=d_model,
@@ -159,7 +137,7 @@ def evaluate(model_path, jets_path, max_jets, test_split, as_json):
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Project directory to write.")
 @conversion_options
 @click.option("--jets", "jets_path", default=None, type=click.Path(), help="Take the testbench vectors from these jets.")
-@click.option("--force", is_flag=True, help="Replace an existing project directory.")
+@click.option("--force", is_flag=True, help="Replace an existing salt-hls project in --out (never other files).")
 def convert(model_path, out, settings, jets_path, force):
     """Convert a trained QKeras SAL-T into an hls4ml project (firmware, weights, testbench, build script)."""
     from salt_hls.hls.convert import convert as run_convert
@@ -177,26 +155,29 @@ def convert(model_path, out, settings, jets_path, force):
 
 
 @main.command()
-@click.argument("target", type=click.Path())
-@click.option("--jets", "jets_path", required=True, type=click.Path())
+@click.argument("target", type=click.Path(exists=True))
+@click.option("--jets", "jets_path", required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--max-jets", default=1000, show_default=True, type=int)
 @click.option("--test-split", is_flag=True, help="Only the held-out test part (when JETS is the training file).")
-@click.option("--backend", type=click.Choice(["Vitis", "Vivado"]), default="Vitis", show_default=True,
-              help="Backend when TARGET is a model directory (converted on the fly).")
+@conversion_options
 @click.option("--bit-exact", is_flag=True, help="Compare every output bit with the bit-exact reference; "
               "name the first jet and layer that differ. Exit 1 on any mismatch.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def csim(target, jets_path, max_jets, test_split, backend, bit_exact, as_json):
-    """C-simulate a project (or a model, converted on the fly) and compare it with the QKeras model."""
-    from salt_hls.hls.convert import ConvertSettings
+@click.pass_context
+def csim(ctx, target, jets_path, max_jets, test_split, settings, bit_exact, as_json):
+    """C-simulate a project (or a model, converted on the fly) and compare it with the QKeras model.
+
+    A project is simulated with the settings it was converted with; the conversion options apply
+    when TARGET is a model directory."""
     from salt_hls.hls.csim import run_csim
 
-    r = run_csim(target, jets_path, max_jets=max_jets, test_split=test_split, settings=ConvertSettings(backend=backend),
-                 bit_exact=bit_exact)
+    r = run_csim(target, jets_path, max_jets=max_jets, test_split=test_split, bit_exact=bit_exact,
+                 settings=settings if given_on_command_line(ctx, ConvertSettings) else None)
     mismatch = bit_exact and r["n_bit_exact"] != r["n_jets"]
+    status = ExitCode.NOT_BIT_EXACT if mismatch else ExitCode.OK
     if as_json:
         click.echo(json.dumps(r))
-        sys.exit(1 if mismatch else 0)
+        sys.exit(status)
     if mismatch:
         where = r["first_mismatch_layer"]
         click.echo(f"NOT bit-exact: {r['n_jets'] - r['n_bit_exact']} of {r['n_jets']} jets differ; first jet "
@@ -206,7 +187,7 @@ def csim(target, jets_path, max_jets, test_split, backend, bit_exact, as_json):
                f"mean |diff| {r['mean_abs_diff']:.3g}")
     click.echo(f"accuracy: QKeras {100 * r['accuracy_keras']:.2f} %, C simulation {100 * r['accuracy_csim']:.2f} %; "
                f"{r['csim_jets_per_second']} jets/s")
-    sys.exit(1 if mismatch else 0)
+    sys.exit(status)
 
 
 @main.command()
@@ -217,30 +198,37 @@ def csim(target, jets_path, max_jets, test_split, backend, bit_exact, as_json):
 @conversion_options
 @click.option("--max-jets", default=1000, show_default=True, type=int, help="Jets for the bit-exact C simulation.")
 @click.option("--test-split", is_flag=True, help="Simulate the held-out test part (when JETS is the training file).")
-@click.option("--force", is_flag=True, help="Replace an existing project.")
+@click.option("--force", is_flag=True, help="Replace an existing salt-hls project in OUT/project (never other files).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
 def flow(model_path, jets_path, out, budget_path, settings, max_jets, test_split, force, as_json):
     """The whole flow: convert -> bit-exact C simulation -> estimate -> budget check.
 
     Exit status: 0 bit-exact and within the budget; 1 the C simulation is not bit-exact; 3 bit-exact
-    but over the budget (the summary names the figures that exceed it); 2 bad input."""
+    but over the budget (the summary names the figures that exceed it); 2 bad input. Each step is
+    announced on stderr as it starts."""
     from salt_hls.flow import DEFAULT_BUDGET, run_flow
 
     s = run_flow(model_path, jets_path, out, settings, budget_path or DEFAULT_BUDGET, max_jets=max_jets,
-                 test_split=test_split, force=force)
+                 test_split=test_split, force=force, progress=lambda step: click.echo(f"{step}...", err=True))
     if as_json:
         click.echo(json.dumps(s))
     else:
         _print_flow(s)
-    sys.exit(1 if not s["bit_exact"] else 0 if s["budget"]["fits"] else 3)
+    sys.exit(flow_status(s))
+
+
+def flow_status(s: dict) -> ExitCode:
+    if not s["bit_exact"]:
+        return ExitCode.NOT_BIT_EXACT
+    return ExitCode.OK if s["budget"]["fits"] else ExitCode.OVER_BUDGET
 
 
 def _print_flow(s: dict) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    c, e = s["csim"], s["estimate"]
-    t = Table("step", "result", title=f"salt-hls flow: {s['model']} ({s['backend']}, {s['part']}, {s['clock_ns']} ns, reuse {s['reuse_factor']})")
+    c, e, cs = s["csim"], s["estimate"], s["settings"]
+    t = Table("step", "result", title=f"salt-hls flow: {s['model']} ({cs['backend']}, {cs['part']}, {cs['clock_ns']} ns, reuse {cs['reuse']})")
     t.add_row("convert", s["project"])
     t.add_row("C simulation", f"{c['n_jets']} jets, argmax agreement {100 * c['argmax_agreement']:.2f} %, "
                               f"accuracy {100 * c['accuracy_csim']:.2f} %")
@@ -250,12 +238,18 @@ def _print_flow(s: dict) -> None:
     t.add_row("estimate", f"latency {e['latency_cycles']} cycles = {e['latency_ns']} ns, II {e['ii_cycles']}; {used}")
     t.add_row("largest LUT users", ", ".join(f"{n} {p} %" for n, _, p in e["dominant_luts"]))
     for row in s["budget"]["rows"]:
-        value = "-" if row["value"] is None else f"{row['value']:.4g}"
-        t.add_row(f"budget: {row['figure']}", f"{value} / {row['limit']:g} {row['unit']}  {'ok' if row['ok'] else 'EXCEEDS'}")
+        t.add_row(f"budget: {_figure_label(row['figure'], e['kind'])}",
+                  f"{budget_value(row['value'])} / {budget_value(row['limit'])} {row['unit']}  {'ok' if row['ok'] else 'EXCEEDS'}")
     t.add_row("fits the budget", "yes" if s["budget"]["fits"] else "no")
     Console().print(t)
     for note in s["budget"]["notes"]:
         Console().print(f"note: {note}")
+
+
+def _figure_label(figure: str, kind: str) -> str:
+    """The budget check names resource rows by the report stage they read, and the report schema
+    keeps an estimate's resources under post_synthesis: in the flow they are estimates, say so."""
+    return figure.replace("(post-synthesis)", "(estimate)") if kind == "estimate" else figure
 
 
 def _attach_synth_commands():

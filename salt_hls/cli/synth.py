@@ -1,8 +1,6 @@
-"""Click commands for synthesis: `report`, `check`, `synth` and `estimate`. The lead attaches them
-to the `salt-hls` group; each is a thin skin over report.py, budget.py, tools.py and estimate.py.
-
-Exit codes: 0 fine; 1 the design does not fit the budget; 2 a bad report, budget or project;
-3 no vendor tool on PATH; 4 the vendor tool failed.
+"""Click commands for synthesis: `report`, `check`, `synth` and `estimate`, attached to the
+`salt-hls` group by salt_hls.cli.app; each is a thin skin over the vendor, budget and estimate
+packages. Exit statuses: salt_hls.cli.exit_codes (one table for every command).
 """
 
 from __future__ import annotations
@@ -15,27 +13,22 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from salt_hls.errors import SaltError
-from salt_hls.vendor import tools
 from salt_hls.budget.check import evaluate, load_budget
+from salt_hls.cli.exit_codes import ExitCode
+from salt_hls.cli.formatting import budget_value
+from salt_hls.cli.formatting import fmt as _fmt
+from salt_hls.cli.options import settings_options
+from salt_hls.errors import SaltError
+from salt_hls.settings import EstimateOptions
+from salt_hls.vendor import tools
 from salt_hls.vendor.locate import hls4ml_project_name
 from salt_hls.vendor.readers import HLS_RESOURCES
 from salt_hls.vendor.report import SynthReport, load_report, parse_files, parse_path
 
-EXIT_FITS, EXIT_EXCEEDS, EXIT_BAD_INPUT, EXIT_NO_TOOL, EXIT_TOOL_FAILED = 0, 1, 2, 3, 4
 
-
-def _fail(message: str, code: int = EXIT_BAD_INPUT):
+def _fail(message: str, code: int = ExitCode.BAD_INPUT):
     click.echo(f"error: {message}", err=True)
     raise SystemExit(code)
-
-
-def _fmt(value, digits: int = 3) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, float):
-        return f"{value:.{digits}f}".rstrip("0").rstrip(".") if value != int(value) else f"{int(value)}"
-    return f"{value:,}" if isinstance(value, int) else str(value)
 
 
 def print_report(report: SynthReport, console: Console) -> None:
@@ -96,7 +89,7 @@ def report_command(paths: tuple[Path, ...], as_json: bool, out: Path | None) -> 
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object: rows and overall 'fits'.")
 def check_command(report_path: Path, budget_path: Path, as_json: bool) -> None:
     """Check a report (normalized JSON, a project directory or a report file) against a budget.
-    Exit 0 if every figure fits, 1 if any does not, 2 on a bad report or budget."""
+    Exit 0 if every figure fits, 3 if any does not, 2 on a bad report or budget."""
     try:
         budget = load_budget(budget_path)
         report = load_report(report_path)
@@ -111,12 +104,13 @@ def check_command(report_path: Path, budget_path: Path, as_json: bool) -> None:
         title = f"{report.top or report_path} against {budget.name} ({result.part})"
         table = Table("figure", "value", "limit", "unit", "fits", title=title)
         for row in result.rows:
-            table.add_row(row.figure, _fmt(row.value, 4), _fmt(row.limit), row.unit, "yes" if row.ok else "[bold red]NO[/bold red]")
+            table.add_row(row.figure, budget_value(row.value), budget_value(row.limit), row.unit,
+                          "yes" if row.ok else "[bold red]NO[/bold red]")
         console.print(table)
         for note in result.notes:
             console.print(f"note: {note}", highlight=False)
         console.print("fits the budget" if result.fits else "[bold red]does not fit the budget[/bold red]")
-    raise SystemExit(EXIT_FITS if result.fits else EXIT_EXCEEDS)
+    raise SystemExit(ExitCode.OK if result.fits else ExitCode.OVER_BUDGET)
 
 
 @click.command("synth")
@@ -127,7 +121,8 @@ def check_command(report_path: Path, budget_path: Path, as_json: bool) -> None:
 def synth_command(project: Path, csynth: bool, vsynth: bool, export_ip: bool) -> None:
     """Run the vendor HLS tool on an hls4ml project (build_prj.tcl) and print its report.
     With no step named, runs C synthesis; --vsynth or --export-ip alone reuse an earlier C
-    synthesis. Exit 3 when the tool is not on PATH: nothing is ever synthesized by pretending."""
+    synthesis. Exit 4 when the tool is not on PATH (nothing is ever synthesized by pretending), 5
+    when it fails."""
     if not (csynth or vsynth or export_ip):
         csynth = True
     try:
@@ -139,10 +134,10 @@ def synth_command(project: Path, csynth: bool, vsynth: bool, export_ip: bool) ->
     _, backend = named
     tool = tools.find_tool(backend)
     if tool is None:
-        _fail(tools.missing_tool_message(backend), EXIT_NO_TOOL)
+        _fail(tools.missing_tool_message(backend), ExitCode.NO_VENDOR_TOOL)
     if vsynth and tools.find_vivado() is None:
         need = f"--vsynth needs {tools.PRODUCTS['vivado']} on PATH as well as {tool.executable}"
-        _fail(f"{need}; nothing was synthesized", EXIT_NO_TOOL)
+        _fail(f"{need}; nothing was synthesized", ExitCode.NO_VENDOR_TOOL)
     if tool.executable != "vivado_hls":
         tools.write_build_options(project, csynth, vsynth, export_ip)
     command = tools.build_command(tool, csynth, vsynth, export_ip)
@@ -150,7 +145,7 @@ def synth_command(project: Path, csynth: bool, vsynth: bool, export_ip: bool) ->
     # The tool's output goes straight to this terminal (not captured), so the log streams live.
     done = subprocess.run(command, cwd=project, check=False)
     if done.returncode != 0:
-        _fail(f"{tool.executable} exited with status {done.returncode}; see its log in {project}", EXIT_TOOL_FAILED)
+        _fail(f"{tool.executable} exited with status {done.returncode}; see its log in {project}", ExitCode.VENDOR_TOOL_FAILED)
     try:
         report = parse_path(project)
     except SaltError as err:
@@ -160,15 +155,16 @@ def synth_command(project: Path, csynth: bool, vsynth: bool, export_ip: bool) ->
 
 def print_breakdown(report, console: Console, top: int = 12) -> None:
     """The layers of an estimate, most LUTs first, with their DSPs, BRAM18 and place in the schedule."""
-    layers = sorted(report.breakdown.get("layers", []), key=lambda l: (-l["lut"], -l["dsp"], -l["bram18"]))
-    total = sum(l["lut"] for l in layers) or 1
+    layers = sorted(report.breakdown.get("layers", []), key=lambda layer: (-layer["lut"], -layer["dsp"], -layer["bram18"]))
+    total = sum(layer["lut"] for layer in layers) or 1
     table = Table("layer", "kind", "LUT", "% LUT", "FF", "DSP", "BRAM18", "cycles", "largest LUT share",
                   title=f"layers (top {min(top, len(layers))} of {len(layers)} by LUT)")
-    for l in layers[:top]:
-        cat = next(iter(l["lut_by_category"].items()), None)
+    for layer in layers[:top]:
+        cat = next(iter(layer["lut_by_category"].items()), None)
         table.add_row(
-            l["name"], l["kind"], _fmt(l["lut"]), _fmt(100.0 * l["lut"] / total, 1), _fmt(l["ff"]), _fmt(l["dsp"]),
-            _fmt(l["bram18"]), f"{l['start']['cycle']}-{l['end']['cycle']}", f"{cat[0]} {cat[1]:,}" if cat else "-",
+            layer["name"], layer["kind"], _fmt(layer["lut"]), _fmt(100.0 * layer["lut"] / total, 1), _fmt(layer["ff"]),
+            _fmt(layer["dsp"]), _fmt(layer["bram18"]), f"{layer['start']['cycle']}-{layer['end']['cycle']}",
+            f"{cat[0]} {cat[1]:,}" if cat else "-",
         )
     console.print(table)
 
@@ -177,33 +173,15 @@ def print_breakdown(report, console: Console, top: int = 12) -> None:
 @click.argument("project", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the report (with its per-layer breakdown) as JSON.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Also write the JSON report here.")
-@click.option("--reuse", type=int, default=None, help="What-if: cost with this ReuseFactor instead of the project's.")
-@click.option("--tables", "table_impl", type=click.Choice(["auto", "lut", "bram"]), default="auto", show_default=True,
-              help="Table implementation: BRAM18 above --bram-min-bits (auto), or force LUT-ROM / BRAM18.")
-@click.option("--bram-min-bits", type=int, default=None, help="auto: tables larger than this many bits go to BRAM18 (4096).")
-@click.option("--table-entries", type=int, default=None, help="What-if: cost every table with this many entries.")
-@click.option("--full-parallel", is_flag=True, help="What-if: pointwise layers with ParallelizationFactor = N (II = ReuseFactor).")
-@click.option("--dyt-after-pool", is_flag=True, help="What-if: the last DynamicTanh applied after the max pooling (exact).")
-@click.option("--cast-mode", type=click.Choice(["typed", "trn"]), default="typed", show_default=True,
-              help="What-if trn: quantizers truncate instead of rounding (saturation kept).")
-@click.option("--dsp-min-bits", type=int, default=None,
-              help="Data x data products with an operand narrower than this (signed bits) go to LUTs (10; 1: all on DSPs).")
-@click.option("--dsp-packing", is_flag=True, help="What-if: two products sharing an operand per DSP48E2 (each <= 18 bits).")
+@settings_options(EstimateOptions, "options")
 @click.option("--top", "top_n", type=int, default=12, show_default=True, help="Layers to list.")
-def estimate_command(project: Path, as_json: bool, out: Path | None, reuse, table_impl, bram_min_bits, table_entries,
-                     full_parallel, dyt_after_pool, cast_mode, dsp_min_bits, dsp_packing, top_n) -> None:
+def estimate_command(project: Path, as_json: bool, out: Path | None, options: EstimateOptions, top_n: int) -> None:
     """Estimate LUT, FF, DSP, BRAM18, latency and II of a converted project without vendor tools
     (da4ml for the constant multiplications, operand widths for the multipliers, ROMs for the tables,
     a pipeline schedule at the target clock). Writes the same report schema as `salt-hls report`,
     with kind "estimate"; `salt-hls check` reads it. Exit 2 when PROJECT is not a converted project."""
-    from salt_hls.estimate.estimator import EstimateOptions, estimate_project, write_estimate
-    from salt_hls.estimate.cost import DEFAULT_BRAM_MIN_BITS, DSP_MIN_BITS
+    from salt_hls.estimate.estimator import estimate_project, write_estimate
 
-    options = EstimateOptions(
-        reuse=reuse, table_impl=table_impl, bram_min_bits=DEFAULT_BRAM_MIN_BITS if bram_min_bits is None else bram_min_bits,
-        table_entries=table_entries, full_parallel=full_parallel, dyt_after_pool=dyt_after_pool, cast_mode=cast_mode,
-        dsp_min_bits=DSP_MIN_BITS if dsp_min_bits is None else dsp_min_bits, dsp_packing=dsp_packing,
-    )
     try:
         report = estimate_project(project, options)
     except SaltError as err:

@@ -14,43 +14,16 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from salt_hls import __version__
-from salt_hls.errors import ConfigError
 from salt_hls.estimate import cost as ec
 from salt_hls.estimate.project import read_project
 from salt_hls.estimate.schedule import schedule
+from salt_hls.settings import EstimateOptions, require
 from salt_hls.vendor.report import SynthReport
 
 METHOD = "salt-hls estimate v1: da4ml CMVM LUTs + operand-width multipliers + table ROMs + pipeline schedule"
 TOOL = "salt-hls estimate"
 STAGE = "post_synthesis"
 LUT_CATEGORIES = ("cmvm", "mult_lut", "table_rom", "add", "compare_select", "cast", "clamp", "sharing_mux", "delay_line")
-
-
-@dataclass(frozen=True)
-class EstimateOptions:
-    """What-if settings. None / defaults mean: exactly what the project was converted with."""
-
-    reuse: int | None = None  # ReuseFactor to cost with (default: the project's)
-    table_impl: str = "auto"  # auto (BRAM18 above bram_min_bits, else LUT-ROM) | lut | bram
-    bram_min_bits: int = ec.DEFAULT_BRAM_MIN_BITS
-    dsp_min_bits: int = ec.DSP_MIN_BITS
-    full_parallel: bool = False  # cost pointwise layers as if ParallelizationFactor = N
-    table_entries: int | None = None  # cost every table as if it had this many entries
-    dyt_after_pool: bool = False  # cost the last DynamicTanh as applied after the max pooling (exact rewrite)
-    cast_mode: str = "typed"  # typed | trn (what-if: quantizers truncate instead of rounding)
-    dsp_packing: bool = False  # what-if: two products sharing an operand per DSP48E2 (each product <= 18 bits)
-
-    def validate(self) -> None:
-        if self.reuse is not None and (not isinstance(self.reuse, int) or self.reuse < 1):
-            raise ConfigError(f"reuse factor must be an integer >= 1, got {self.reuse!r}")
-        if self.table_impl not in ("auto", "lut", "bram"):
-            raise ConfigError(f"table implementation must be auto, lut or bram, got {self.table_impl!r}")
-        if self.table_entries is not None and (self.table_entries < 2 or self.table_entries & (self.table_entries - 1)):
-            raise ConfigError(f"table entries must be a power of two >= 2, got {self.table_entries!r}")
-        if self.cast_mode not in ("typed", "trn"):
-            raise ConfigError(f"cast mode must be typed or trn, got {self.cast_mode!r}")
-        if self.bram_min_bits < 0 or self.dsp_min_bits < 1:
-            raise ConfigError("bram_min_bits must be >= 0 and dsp_min_bits >= 1")
 
 
 @dataclass
@@ -147,7 +120,7 @@ def estimate_project(path: str | Path, options: EstimateOptions | None = None) -
                 f"processes one particle per cycle, so hls4ml chose the dataflow style and the II is {sched.interval}; "
                 "ParallelizationFactor = N on those layers gives the pipeline style and II = ReuseFactor"
             )
-    strategy = (project.summary.get("strategy") or "Latency")
+    strategy = require(project.summary, "strategy", project.path)
     notes.append(
         "constant multiplications are costed as da4ml adder graphs (what hls4ml's distributed_arithmetic strategy "
         f"builds); the project uses Strategy {strategy}, where HLS maps each product separately "

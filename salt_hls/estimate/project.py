@@ -6,7 +6,6 @@ plus salt_summary.json for the settings and the layer kinds. No TensorFlow is im
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from dataclasses import dataclass, field
@@ -16,8 +15,6 @@ import numpy as np
 
 from salt_hls.errors import ConfigError, DataError
 from salt_hls.fixed import FixedType
-
-SUMMARY_FILE = "salt_summary.json"
 
 
 def parse_type(text: str) -> FixedType:
@@ -167,29 +164,27 @@ def _split_args(text: str) -> list[str]:
 
 def read_project(path: str | Path) -> Project:
     """Parse a project written by salt_hls.hls.convert (hls4ml io_parallel); DataError when it is not one."""
+    from salt_hls.settings import SUMMARY_FILE, project_settings, read_summary, require
+
     path = Path(path)
     if not path.exists():
         raise DataError(f"{path} does not exist; expected a project directory written by `salt-hls convert`")
     if not path.is_dir():
         raise DataError(f"{path} is a file; expected a project directory written by `salt-hls convert` (with {SUMMARY_FILE})")
-    summary_file = path / SUMMARY_FILE
-    if not summary_file.is_file():
-        raise DataError(
-            f"{path} is not a salt-hls project: {SUMMARY_FILE} is missing (write one with `salt-hls convert MODEL --out DIR`)"
-        )
-    try:
-        summary = json.loads(summary_file.read_text())
-    except json.JSONDecodeError as err:
-        raise DataError(f"{summary_file}: not valid JSON ({err})") from None
-    top = summary.get("project_name") or "salt_tagger"
+    summary = read_summary(path)
     fw = path / "firmware"
+    if not fw.is_dir():
+        raise DataError(f"{path} is not a complete hls4ml project: missing {fw}")
+    top = require(summary, "project_name", path)
     files = {n: fw / n for n in (f"{top}.cpp", "defines.h", "parameters.h")}
     missing = [str(f) for f in files.values() if not f.is_file()]
     if missing:
         raise DataError(f"{path} is not a complete hls4ml project: missing {', '.join(missing)}")
     cpp, defines, params = (files[n].read_text() for n in files)
-    if summary.get("io_type", "io_parallel") != "io_parallel":
-        raise DataError(f"{path}: io_type {summary.get('io_type')!r}; the estimator models io_parallel projects only")
+    settings = project_settings(path, summary)
+    io_type = require(summary, "io_type", path)
+    if io_type != "io_parallel":
+        raise DataError(f"{path}: io_type {io_type!r}; the estimator models io_parallel projects only")
 
     types = {name: parse_type(t) for t, name in _TYPEDEF.findall(defines)}
     configs: dict[str, dict] = {}
@@ -249,12 +244,7 @@ def read_project(path: str | Path) -> Project:
             if variables[v][0] not in types:
                 raise DataError(f"{fw / 'defines.h'}: type {variables[v][0]} of {v} is not defined")
 
-    cfg_file = path / "hls4ml_config.yml"
-    uncertainty = 0.125  # Vitis HLS's default when hls4ml sets none
-    if cfg_file.is_file():
-        m = re.search(r"^ClockUncertainty:\s*'?([0-9.]+)\s*(%?)", cfg_file.read_text(), re.M)
-        if m:
-            uncertainty = float(m.group(1)) / 100.0 if m.group(2) else float(m.group(1)) / float(summary.get("clock_ns") or 5.0)
+    uncertainty = _clock_uncertainty(path / "hls4ml_config.yml", settings.clock_ns)
     code_gen = fw / "nnet_utils" / "nnet_code_gen.h"
     style = "dataflow" if re.search(r"#pragma HLS DATAFLOW", cpp) else "pipeline"
     return Project(
@@ -262,11 +252,11 @@ def read_project(path: str | Path) -> Project:
         summary=summary,
         top=top,
         pipeline_style=style,
-        clock_ns=float(summary.get("clock_ns") or 5.0),
+        clock_ns=float(settings.clock_ns),
         clock_uncertainty=uncertainty,
-        reuse=int(summary.get("reuse_factor") or 1),
-        part=summary.get("part") or "",
-        backend=summary.get("backend") or "",
+        reuse=settings.reuse,
+        part=settings.part,
+        backend=settings.backend,
         types=types,
         variables=variables,
         configs=configs,
@@ -275,6 +265,17 @@ def read_project(path: str | Path) -> Project:
         top_outputs=top_outputs,
         da_kernels=read_da_kernels(code_gen.read_text()) if code_gen.is_file() else {},
     )
+
+
+def _clock_uncertainty(cfg_file: Path, clock_ns: float) -> float:
+    """The clock uncertainty hls4ml wrote into the project (a fraction of the period): its backend's
+    default (Vitis 27 %, Vivado 12.5 %) or the one asked for, as a percentage or in ns."""
+    if not cfg_file.is_file():
+        raise DataError(f"{cfg_file} is missing: the project is incomplete; re-convert it (salt-hls convert MODEL --out DIR --force)")
+    m = re.search(r"^ClockUncertainty:\s*'?([0-9.]+)\s*(%?)", cfg_file.read_text(), re.M)
+    if not m:
+        raise DataError(f"{cfg_file} has no ClockUncertainty; re-convert the project (salt-hls convert MODEL --out DIR --force)")
+    return float(m.group(1)) / 100.0 if m.group(2) else float(m.group(1)) / float(clock_ns)
 
 
 def log2_ceil(n: int) -> int:
