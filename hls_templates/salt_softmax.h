@@ -21,21 +21,29 @@ struct partition_softmax_config {
     static const unsigned diff_shift = 2;  // fractional bits of diff_t minus exp_index_bits
     static const unsigned sum_shift = 9;   // fractional bits of sum_t minus inv_index_bits
     static const unsigned reuse_factor = 1;
+    static const unsigned n_groups = 1; // row groups, one pipelined function each (salt_hls.hls.structure)
     typedef float diff_t;
     typedef float exp_t;
     typedef float sum_t;
     typedef float inv_t;
 };
 
+// Rows [g * per, (g + 1) * per) into a_g; one pipelined instance per group (salt_hls.hls.structure chooses n_groups).
+// The tables are partitioned completely: every look-up reads its own copy (a LUT-ROM), so the
+// hundreds of data-dependent reads of one clock never compete for memory ports.
 template <class data_T, class res_T, typename CONFIG_T>
-void partition_softmax(data_T s[CONFIG_T::n_rows * CONFIG_T::k], res_T a[CONFIG_T::n_rows * CONFIG_T::k],
-                       typename CONFIG_T::exp_t exp_table[CONFIG_T::exp_size],
-                       typename CONFIG_T::inv_t inv_table[CONFIG_T::inv_size]) {
-    #pragma HLS INLINE
-    #pragma HLS ARRAY_PARTITION variable=s complete
-    #pragma HLS ARRAY_PARTITION variable=a complete
+void partition_softmax_group(data_T s[CONFIG_T::n_rows * CONFIG_T::k], res_T a_g[(CONFIG_T::n_rows / CONFIG_T::n_groups) * CONFIG_T::k],
+                             typename CONFIG_T::exp_t exp_table[CONFIG_T::exp_size],
+                             typename CONFIG_T::inv_t inv_table[CONFIG_T::inv_size], const unsigned g) {
+    #pragma HLS INLINE off
+    #pragma HLS FUNCTION_INSTANTIATE variable=g
+    #pragma HLS PIPELINE II=CONFIG_T::reuse_factor
+    #pragma HLS ARRAY_PARTITION variable=exp_table complete
+    #pragma HLS ARRAY_PARTITION variable=inv_table complete
+    static const unsigned per = CONFIG_T::n_rows / CONFIG_T::n_groups;
 Row:
-    for (unsigned r = 0; r < CONFIG_T::n_rows; r++) {
+    for (unsigned i = 0; i < per; i++) {
+        const unsigned r = g * per + i;
         data_T m = s[r * CONFIG_T::k];
     Max:
         for (unsigned j = 1; j < CONFIG_T::k; j++) {
@@ -59,7 +67,31 @@ Row:
         typename CONFIG_T::inv_t inv = inv_table[sidx >= CONFIG_T::inv_size ? CONFIG_T::inv_size - 1 : (unsigned)sidx];
     Normalize:
         for (unsigned j = 0; j < CONFIG_T::k; j++) {
-            a[r * CONFIG_T::k + j] = (res_T)(e[j] * inv);
+            a_g[i * CONFIG_T::k + j] = (res_T)(e[j] * inv);
+        }
+    }
+}
+
+template <class data_T, class res_T, typename CONFIG_T>
+void partition_softmax(data_T s[CONFIG_T::n_rows * CONFIG_T::k], res_T a[CONFIG_T::n_rows * CONFIG_T::k],
+                       typename CONFIG_T::exp_t exp_table[CONFIG_T::exp_size],
+                       typename CONFIG_T::inv_t inv_table[CONFIG_T::inv_size]) {
+    #pragma HLS INLINE off
+    #pragma HLS PIPELINE II=CONFIG_T::reuse_factor
+    #pragma HLS ARRAY_PARTITION variable=s complete
+    #pragma HLS ARRAY_PARTITION variable=a complete
+    static const unsigned per = CONFIG_T::n_rows / CONFIG_T::n_groups;
+    res_T a_g[CONFIG_T::n_groups][per * CONFIG_T::k];
+    #pragma HLS ARRAY_PARTITION variable=a_g complete dim=0
+Group:
+    for (unsigned g = 0; g < CONFIG_T::n_groups; g++) {
+        #pragma HLS UNROLL
+        partition_softmax_group<data_T, res_T, CONFIG_T>(s, a_g[g], exp_table, inv_table, g);
+    }
+Gather:
+    for (unsigned g = 0; g < CONFIG_T::n_groups; g++) {
+        for (unsigned x = 0; x < per * CONFIG_T::k; x++) {
+            a[g * per * CONFIG_T::k + x] = a_g[g][x];
         }
     }
 }

@@ -12,6 +12,7 @@ import tensorflow as tf
 from salt_hls import __version__
 from salt_hls.errors import ConfigError, DataError
 from salt_hls.hls.register import register
+from salt_hls.hls.structure import structure_summary
 from salt_hls.model.firmware import firmware_model
 from salt_hls.model.precision import precision_plan
 from salt_hls.plan import plan_summary
@@ -146,7 +147,7 @@ def _convert(model, output_dir: Path, settings: ConvertSettings, replace: bool, 
         shutil.copy2(model_file, output_dir / MODEL_COPY / "model.h5")
         if meta_file:
             shutil.copy2(meta_file, output_dir / MODEL_COPY / "metadata.json")
-    write_summary(output_dir, fw, plan, settings, metadata or {})
+    write_summary(output_dir, fw, plan, settings, metadata or {}, structure_summary(hls_model))
     return hls_model
 
 
@@ -176,7 +177,8 @@ def _write_dat(path: Path, arrays) -> None:
     np.savetxt(path, rows, fmt="%.17g")
 
 
-def write_summary(output_dir: Path, fw: tf.keras.Model, plan: dict, settings: ConvertSettings, metadata: dict) -> None:
+def write_summary(output_dir: Path, fw: tf.keras.Model, plan: dict, settings: ConvertSettings, metadata: dict,
+                  structure: dict | None = None) -> None:
     import hls4ml
 
     input_name = fw.layers[0].name
@@ -189,6 +191,8 @@ def write_summary(output_dir: Path, fw: tf.keras.Model, plan: dict, settings: Co
         "parallelization_factor": _parallelization_summary(fw, settings),
         "io_type": "io_parallel",
         "strategy": "Latency",
+        # the top function's and every layer's II and particle groups (salt_hls.hls.structure)
+        "structure": structure,
         "model": metadata.get("spec"),
         "firmware_input": {
             "shape": list(fw.input_shape[1:]),

@@ -7,6 +7,7 @@ from pathlib import Path
 import hls4ml
 
 from salt_hls.errors import SaltError
+from salt_hls.hls.structure import register_structure
 
 BACKENDS = ("Vivado", "Vitis")
 _registered = False
@@ -39,6 +40,7 @@ def register() -> None:
             hls4ml.model.layers.register_layer(layer_cls.__name__, layer_cls)
         templates += make_templates(layer_cls, load(pieces.config_template), load(pieces.call_template), pieces.header)
     src = templates_dir()
+    register_structure()
     for name in BACKENDS:
         backend = hls4ml.backends.get_backend(name)
         for template in templates:

@@ -83,6 +83,7 @@ ATTENTION_SCORES_CONFIG = """struct config{index} : nnet::attention_scores_confi
     static const unsigned width = {width};
     static const unsigned scale_shift = {scale_shift};
     static const unsigned reuse_factor = {reuse};
+    static const unsigned n_groups = {n_groups};
     static const unsigned multiplier_limit = DIV_ROUNDUP({n_mult}, reuse_factor);
     typedef {accum_t.name} accum_t;
 }};
@@ -96,6 +97,7 @@ WEIGHTED_VALUES_CONFIG = """struct config{index} : nnet::weighted_values_config 
     static const unsigned head_dim = {head_dim};
     static const unsigned width = {width};
     static const unsigned reuse_factor = {reuse};
+    static const unsigned n_groups = {n_groups};
     static const unsigned multiplier_limit = DIV_ROUNDUP({n_mult}, reuse_factor);
     typedef {accum_t.name} accum_t;
 }};
@@ -110,6 +112,7 @@ PARTITION_SOFTMAX_CONFIG = """struct config{index} : nnet::partition_softmax_con
     static const unsigned diff_shift = {diff_shift};
     static const unsigned sum_shift = {sum_shift};
     static const unsigned reuse_factor = {reuse};
+    static const unsigned n_groups = {n_groups};
     typedef {diff_t.name} diff_t;
     typedef {exp_t.name} exp_t;
     typedef {sum_t.name} sum_t;

@@ -61,6 +61,7 @@ LOGIT_CONV_CONFIG = """struct config{index} : nnet::logit_conv_config {{
     static const unsigned pad_top = {pad_top};
     static const unsigned pad_left = {pad_left};
     static const unsigned reuse_factor = {reuse};
+    static const unsigned n_groups = {n_groups};
     typedef {weight_t.name} weight_t;
     typedef {bias_t.name} bias_t;
     typedef {accum_t.name} accum_t;
@@ -74,6 +75,7 @@ DYNAMIC_TANH_CONFIG = """struct config{index} : nnet::dynamic_tanh_config {{
     static const unsigned index_shift = {index_shift};
     static const int range = {range};
     static const unsigned reuse_factor = {reuse};
+    static const unsigned n_groups = {n_groups};
     typedef {weight_t.name} weight_t;
     typedef {z_t.name} z_t;
     typedef {offset_t.name} offset_t;
