@@ -12,7 +12,6 @@ from salt_hls.vendor.report import SynthReport, parse_path
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT / "synth_reports" / "budgets" / "l1t-default.yaml"
 CMS_L2 = ROOT / "synth_reports" / "budgets" / "cms-phase2-l2.yaml"
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "vendor-reports" / "vivado-hls-2020.1"  # ../shared
 
 GOOD = {
     "part": "xcvu13p-flga2577-2-e",
@@ -133,8 +132,8 @@ def test_resources_from_prefers_post_synthesis_and_can_be_forced():
     assert not no_post.fits and any("no post-synthesis resource figures" in n for n in no_post.notes)
 
 
-def test_other_part_is_recomputed_against_the_budget_part():
-    report = parse_path(FIXTURES)  # xc7z020: 66 DSP post-synthesis = 30 % of that part
+def test_other_part_is_recomputed_against_the_budget_part(vendor_reports):  # skips without ../shared (conftest.py)
+    report = parse_path(vendor_reports)  # xc7z020: 66 DSP post-synthesis = 30 % of that part
     result = evaluate(report, load_budget(DEFAULT))
     dsp = next(r for r in result.rows if r.figure.startswith("DSP"))
     assert dsp.value == pytest.approx(100 * 66 / 12_288, abs=1e-4)  # ... but 0.54 % of a VU13P
