@@ -41,7 +41,7 @@ class EstimateReport(SynthReport):
     def dominant_layers(self, resource: str = "LUT", n: int = 3) -> list[tuple[str, int, float]]:
         """(layer, amount, percent of the total) for the n layers that use most of `resource`."""
         key = {"LUT": "lut", "FF": "ff", "DSP": "dsp", "BRAM18": "bram18"}[resource]
-        rows = [(l["name"], l[key]) for l in self.breakdown.get("layers", []) if l[key]]
+        rows = [(layer["name"], layer[key]) for layer in self.breakdown.get("layers", []) if layer[key]]
         total = sum(v for _, v in rows) or 1
         return [(name, v, round(100.0 * v / total, 1)) for name, v in sorted(rows, key=lambda r: -r[1])[:n]]
 
@@ -79,7 +79,7 @@ def estimate_project(path: str | Path, options: EstimateOptions | None = None) -
     for lc in costs:
         pl = sched.placements[lc.name]
         lc.add("delay_line", pl.lut_hold)
-        luts = {k: int(round(v)) for k, v in sorted(lc.luts.items(), key=lambda kv: -kv[1])}
+        luts = {k: round(v) for k, v in sorted(lc.luts.items(), key=lambda kv: -kv[1])}
         layers.append({
             "name": lc.name,
             "function": lc.function,
@@ -101,15 +101,15 @@ def estimate_project(path: str | Path, options: EstimateOptions | None = None) -
             "notes": lc.notes,
         })
     totals = {
-        "LUT": sum(l["lut"] for l in layers),
+        "LUT": sum(layer["lut"] for layer in layers),
         "FF": sched.ff_total,
-        "DSP": sum(l["dsp"] for l in layers),
-        "BRAM18": sum(l["bram18"] for l in layers),
+        "DSP": sum(layer["dsp"] for layer in layers),
+        "BRAM18": sum(layer["bram18"] for layer in layers),
         "URAM": 0,
     }
     by_cat = {c: 0 for c in LUT_CATEGORIES}
-    for l in layers:
-        for c, v in l["lut_by_category"].items():
+    for layer in layers:
+        for c, v in layer["lut_by_category"].items():
             by_cat[c] = by_cat.get(c, 0) + v
 
     if sched.style == "dataflow":
@@ -126,7 +126,7 @@ def estimate_project(path: str | Path, options: EstimateOptions | None = None) -
         f"builds); the project uses Strategy {strategy}, where HLS maps each product separately "
         "(see cmvm[].per_product_luts_each in the breakdown for a no-sharing reference)"
     )
-    if any(t["lookups"] > 2 for l in layers for t in l["tables"]):
+    if any(t["lookups"] > 2 for layer in layers for t in layer["tables"]):
         notes.append("tables are costed with one ROM port per parallel look-up (replicated ROMs); a single HLS ROM "
                      "would serve two look-ups per cycle and raise the II")
     notes.append("an estimate, not a vendor result: no Vivado/Vitis run stands behind these figures")
