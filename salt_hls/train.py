@@ -97,7 +97,7 @@ def train(jets_path, spec: ModelSpec, out_dir, settings: TrainSettings = TrainSe
     if hetero is not None:
         from salt_hls.model.hetero import ResourceTerm, heterogenize
 
-        model = heterogenize(model, hetero.max_frac)
+        model = heterogenize(model, hetero.max_frac, hetero.frac_scale)
         resource = ResourceTerm(model, hetero)
     model.compile(
         optimizer=tf.keras.optimizers.Adam(settings.learning_rate),

@@ -9,7 +9,9 @@ fractional bits f. In the forward pass
 where I is the integer-bit cap of the weight's site format (e.g. 1 for "8,1"). A weight
 that rounds to zero is pruned: it is exactly zero and costs nothing. Gradients: straight
 through for w, and HGQ's surrogate for f (arXiv:2405.00645): the rounding error δ = q - w
-scales as 2^-f, so dq/df = -ln2 · δ.
+scales as 2^-f, so dq/df = -ln2 · δ. Adam moves every parameter by about the learning rate
+per step, which would be ~5e-4 bit per step; f is therefore stored as f / frac_scale (default
+32), so one bit takes some 60 consistent steps at that rate instead of 2,000.
 
 The bits of one weight are those of the narrowest signed format holding q(w) with F
 fractional bits: 1 + i + F, with i the integer bits (QKeras convention, sign excluded) that
@@ -42,6 +44,7 @@ from salt_hls.model.quantize import Fixed
 
 LN2 = math.log(2.0)
 DEFAULT_MAX_FRAC = 8
+DEFAULT_FRAC_SCALE = 32.0
 
 
 @tf.custom_gradient
@@ -92,22 +95,31 @@ class HeteroWeights:
     applies each weight per inference (e.g. N for a dense layer on N particles at II = 1).
     """
 
-    def _hetero_init(self, cap: int, init_frac: int, max_frac: int, input_bits: int, copies: int):
+    def _hetero_init(self, cap: int, init_frac: int, max_frac: int, input_bits: int, copies: int, frac_scale: float):
         self.cap, self.init_frac, self.max_frac = int(cap), int(init_frac), int(max_frac)
-        self.input_bits, self.copies = int(input_bits), int(copies)
+        self.input_bits, self.copies, self.frac_scale = int(input_bits), int(copies), float(frac_scale)
 
     def _add_frac(self, shape):
-        self.frac = self.add_weight(name="frac", shape=shape, initializer=tf.keras.initializers.Constant(float(self.init_frac)))
+        init = tf.keras.initializers.Constant(self.init_frac / self.frac_scale)
+        self.frac = self.add_weight(name="frac", shape=shape, initializer=init)  # f / frac_scale
+
+    @property
+    def fractional(self):
+        """The learned (real-valued) fractional bits f of every weight."""
+        return self.frac * self.frac_scale
+
+    def set_fractional(self, values) -> None:
+        self.frac.assign(np.asarray(values, np.float32) / self.frac_scale)
 
     def hetero_weight(self, w):
-        return hetero_quantize(w, self.frac, self.cap, self.max_frac)[0]
+        return hetero_quantize(w, self.fractional, self.cap, self.max_frac)[0]
 
     def hetero_kernel(self):
         """The unquantized kernel whose weights own `frac` (same shape)."""
         return self.kernel
 
     def quantized_kernel(self):
-        return hetero_quantize(self.hetero_kernel(), self.frac, self.cap, self.max_frac)
+        return hetero_quantize(self.hetero_kernel(), self.fractional, self.cap, self.max_frac)
 
     def ebops(self):
         q, f = self.quantized_kernel()
@@ -129,18 +141,19 @@ class HeteroWeights:
 
     def _hetero_config(self) -> dict:
         return {"cap": self.cap, "init_frac": self.init_frac, "max_frac": self.max_frac,
-                "input_bits": self.input_bits, "copies": self.copies}
+                "input_bits": self.input_bits, "copies": self.copies, "frac_scale": self.frac_scale}
 
 
 class HQDense(HeteroWeights, tf.keras.layers.Layer):
     """A Dense layer (on the last axis) with per-weight learned kernel widths; the bias keeps its site format."""
 
     def __init__(self, units: int, use_bias: bool = True, bias_format=None, cap: int = 1, init_frac: int = 6,
-                 max_frac: int = DEFAULT_MAX_FRAC, input_bits: int = 16, copies: int = 1, **kwargs):
+                 max_frac: int = DEFAULT_MAX_FRAC, input_bits: int = 16, copies: int = 1,
+                 frac_scale: float = DEFAULT_FRAC_SCALE, **kwargs):
         super().__init__(**kwargs)
         self.units, self.use_bias = int(units), bool(use_bias)
         self.bias_format = Fixed.parse(bias_format) if use_bias else None
-        self._hetero_init(cap, init_frac, max_frac, input_bits, copies)
+        self._hetero_init(cap, init_frac, max_frac, input_bits, copies, frac_scale)
 
     def build(self, input_shape):
         n_in = int(input_shape[-1])
@@ -168,9 +181,10 @@ class HPartitionProjection(HeteroWeights, PartitionProjection):
     """PartitionProjection with one learned width per weight W[h, j, l]."""
 
     def __init__(self, n_partitions, n_heads, cap: int = 1, init_frac: int = 6, max_frac: int = DEFAULT_MAX_FRAC,
-                 input_bits: int = 16, copies: int = 1, **kwargs):
+                 input_bits: int = 16, copies: int = 1,
+                 frac_scale: float = DEFAULT_FRAC_SCALE, **kwargs):
         super().__init__(n_partitions, n_heads, **kwargs)
-        self._hetero_init(cap, init_frac, max_frac, input_bits, copies)
+        self._hetero_init(cap, init_frac, max_frac, input_bits, copies, frac_scale)
 
     def build(self, input_shape):
         super().build(input_shape)
@@ -187,9 +201,10 @@ class HLogitConv(HeteroWeights, LogitConv):
     """LogitConv with one learned width per weight of the effective (single) kernel it applies."""
 
     def __init__(self, kernel_heights=(1, 3, 5), cap: int = 1, init_frac: int = 6, max_frac: int = DEFAULT_MAX_FRAC,
-                 input_bits: int = 16, copies: int = 1, **kwargs):
+                 input_bits: int = 16, copies: int = 1,
+                 frac_scale: float = DEFAULT_FRAC_SCALE, **kwargs):
         super().__init__(kernel_heights, **kwargs)
-        self._hetero_init(cap, init_frac, max_frac, input_bits, copies)
+        self._hetero_init(cap, init_frac, max_frac, input_bits, copies, frac_scale)
 
     def build(self, input_shape):
         super().build(input_shape)
@@ -256,7 +271,7 @@ def _site_format(quantizer_or_fmt, where) -> Fixed:
     return quantizer_or_fmt if isinstance(quantizer_or_fmt, Fixed) else format_of(quantizer_or_fmt, where)
 
 
-def heterogenize(model: tf.keras.Model, max_frac: int = DEFAULT_MAX_FRAC) -> tf.keras.Model:
+def heterogenize(model: tf.keras.Model, max_frac: int = DEFAULT_MAX_FRAC, frac_scale: float = DEFAULT_FRAC_SCALE) -> tf.keras.Model:
     """The same quantized model with per-weight learned widths on every constant-weight layer.
 
     Weights are copied; each width starts at its site format's fractional bits, so the model
@@ -271,13 +286,13 @@ def heterogenize(model: tf.keras.Model, max_frac: int = DEFAULT_MAX_FRAC) -> tf.
             w = _site_format(layer.kernel_quantizer_internal, f"layer {layer.name} kernel")
             b = _site_format(layer.bias_quantizer_internal, f"layer {layer.name} bias") if layer.use_bias else None
             return HQDense(layer.units, layer.use_bias, str(b) if b else None, w.integer, w.bits - w.integer - 1, max_frac,
-                           data_bits(_inbound_layer(layer)), _copies(layer), name=layer.name)
+                           data_bits(_inbound_layer(layer)), _copies(layer), frac_scale, name=layer.name)
         if isinstance(layer, (PartitionProjection, LogitConv)) and not isinstance(layer, HETERO_LAYERS):
             w = layer.formats["weight"]
             if w is None:
                 raise ConfigError(f"layer {layer.name} is not quantized; heterogenize the quantized model, not its float twin")
             extra = dict(cap=w.integer, init_frac=w.bits - w.integer - 1, max_frac=max_frac,
-                         input_bits=data_bits(_inbound_layer(layer)), copies=_copies(layer))
+                         input_bits=data_bits(_inbound_layer(layer)), copies=_copies(layer), frac_scale=frac_scale)
             cls = HPartitionProjection if isinstance(layer, PartitionProjection) else HLogitConv
             return cls.from_config({**cfg, **extra})
         return layer.__class__.from_config(cfg)
@@ -390,6 +405,7 @@ class HeteroSettings:
     target_ebops: float | None = None
     ramp_epochs: int = 0
     max_frac: int = DEFAULT_MAX_FRAC
+    frac_scale: float = DEFAULT_FRAC_SCALE  # f is stored as f / frac_scale: Adam then moves f frac_scale x faster
     gain: float = 1.0  # the controller: β *= (ebops / target) ** gain each epoch
 
     def validate(self) -> None:
@@ -403,6 +419,8 @@ class HeteroSettings:
             raise ConfigError(f"ramp epochs must be an integer >= 0, got {self.ramp_epochs!r}")
         if not isinstance(self.max_frac, int) or not 0 <= self.max_frac <= 16:
             raise ConfigError(f"max_frac must be an integer in 0..16, got {self.max_frac!r}")
+        if not self.frac_scale > 0:
+            raise ConfigError(f"frac_scale must be > 0, got {self.frac_scale!r}")
 
     def to_dict(self) -> dict:
         return asdict(self)
