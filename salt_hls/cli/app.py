@@ -281,5 +281,14 @@ def _attach_words_command():
 
 _attach_words_command()
 
+
+def _attach_rtl_command():
+    from salt_hls.cli.rtl import rtl_command
+
+    main.add_command(rtl_command, "rtl")
+
+
+_attach_rtl_command()
+
 if __name__ == "__main__":
     main()
