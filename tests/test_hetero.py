@@ -199,3 +199,43 @@ def test_train_writes_frozen_model_with_per_weight_formats(tiny_jets, tmp_path):
     assert q["pruned"] == int((kernel == 0).sum())
     assert str(model.get_layer("q_proj").get_config()["kernel_quantizer"]["config"]["bits"]) == q["widest"].split(",")[0]
     assert np.all(integer[kernel != 0] <= int(q["widest"].split(",")[1]))
+
+
+def _random_hetero(seed=1, n=10):
+    """A tiny heterogeneous SAL-T off every grid, with random per-weight widths (about a third pruned)."""
+    tf.keras.utils.set_random_seed(seed)
+    het = H.heterogenize(build_model(ModelSpec(n_particles=n)))
+    r = np.random.default_rng(seed)
+    for v in het.weights:
+        if not v.name.endswith("frac:0"):
+            v.assign(v + r.normal(0, 0.3, v.shape).astype(np.float32))
+    for layer in het.layers:
+        if isinstance(layer, H.HETERO_LAYERS):
+            layer.set_fractional(r.integers(-1, 9, layer.frac.shape))
+    return het
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend,strategy", [("Vitis", "latency"), ("Vivado", "latency"), ("Vitis", "distributed_arithmetic")])
+def test_frozen_hetero_model_converts_bit_exact(backend, strategy, tmp_path):
+    from salt_hls.emulate import Reference
+    from salt_hls.hls.convert import convert
+    from salt_hls.model.firmware import firmware_model
+    from salt_hls.settings import ConvertSettings
+
+    het = _random_hetero()
+    frozen = H.freeze(het)
+    formats = {layer.name: layer.per_weight_formats() for layer in het.layers if isinstance(layer, H.HETERO_LAYERS)}
+    assert 0.2 < np.mean(np.concatenate([f["bits"].ravel() == 0 for f in formats.values()])) < 0.6
+    x = np.random.default_rng(2).normal(0, 1.5, (60, 10, 3)).astype(np.float32)
+    hls_model = convert(frozen, tmp_path / "prj", ConvertSettings(backend=backend, dense_strategy=strategy), tb_inputs=x[:10])
+    hls_model.compile()
+    expected = firmware_model(frozen).predict(x, verbose=0)
+    got = np.asarray(hls_model.predict(np.ascontiguousarray(x))).reshape(expected.shape)
+    np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(Reference(frozen).run(x), expected)
+    assert np.unique(expected.argmax(1)).size > 1
+    # every constant-weight layer is typed by the widest of its per-weight formats
+    precisions = json.loads((tmp_path / "prj" / "salt_summary.json").read_text())["precisions"]
+    for name, f in formats.items():
+        assert precisions[name]["types"]["weight"] == str(H.widest_format(f).type), name
