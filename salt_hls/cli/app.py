@@ -290,5 +290,15 @@ def _attach_rtl_command():
 
 _attach_rtl_command()
 
+
+def _attach_export_commands():
+    from salt_hls.cli.export import export_command, ip_command
+
+    main.add_command(ip_command, "ip")
+    main.add_command(export_command, "export")
+
+
+_attach_export_commands()
+
 if __name__ == "__main__":
     main()

@@ -100,6 +100,15 @@ def estimate_project(path: str | Path, options: EstimateOptions | None = None) -
             "tables": lc.tables,
             "notes": lc.notes,
         })
+    # A project built with the Level-1 input stage (salt-hls ip) runs it before the network.
+    stage_cycles = 0
+    if "ip" in project.summary:
+        from salt_hls.l1input.cost import estimate_layer
+
+        layers.insert(0, estimate_layer(project.summary["ip"], sched.usable_ns))
+        stage_cycles = layers[0]["latency_cycles"]
+        notes.append(f"the input stage (IP top {project.summary['ip']['top']}) is costed by salt_hls.l1input.cost and adds "
+                     f"{stage_cycles} cycles before the network; the network's layer cycles count from its end")
     totals = {
         "LUT": sum(layer["lut"] for layer in layers),
         "FF": sched.ff_total,
@@ -141,8 +150,8 @@ def estimate_project(path: str | Path, options: EstimateOptions | None = None) -
         clock_target_ns=project.clock_ns,
         clock_estimate_ns=sched.busiest_cycle_ns,
         clock_uncertainty_ns=round(project.clock_ns * project.clock_uncertainty, 4),
-        latency_min_cycles=sched.latency_cycles,
-        latency_max_cycles=sched.latency_cycles,
+        latency_min_cycles=sched.latency_cycles + stage_cycles,
+        latency_max_cycles=sched.latency_cycles + stage_cycles,
         interval_min_cycles=sched.interval,
         interval_max_cycles=sched.interval,
         resources={STAGE: totals},

@@ -60,3 +60,24 @@ def stage_cost(cfg: StageConfig) -> dict:
         "delay_ns": round(delay, 2),
         "parts": parts,
     }
+
+
+def estimate_layer(ip: dict, usable_ns: float) -> dict:
+    """The stage as one row of the estimator's per-layer breakdown (salt_hls.estimate.estimator),
+    for a project built with the input stage (its salt_summary.json "ip"); it runs before the
+    network, in whole cycles of `usable_ns` (the clock minus its uncertainty)."""
+    import math
+
+    c = stage_cost(StageConfig(ip["particles"], ip["candidates"], pad=tuple(ip["pad"])))
+    cycles = max(math.ceil(c["delay_ns"] / usable_ns), 1)
+    return {
+        "name": "input_stage", "function": "nnet::salt_input_stage", "kind": "input_stage",
+        "lut": c["luts"], "lut_by_category": {"input_stage": c["luts"]}, "ff": 0, "dsp": c["dsp"], "bram18": 0,
+        "copies": 1, "instances": 1, "interval_cycles": 1,
+        "start": {"cycle": 0, "ns": 0.0}, "end": {"cycle": cycles, "ns": round(c["delay_ns"], 3)},
+        "steps": [{"what": name, "luts": part["luts"]} for name, part in c["parts"].items()],
+        "cmvm": [], "multipliers": [], "tables": [],
+        "notes": [f"salt_hls.l1input.cost.stage_cost: M = {c['n_in']} words, N = {c['n_out']}; "
+                  f"{c['delay_ns']} ns of logic in {cycles} cycles; its pipeline registers are not counted"],
+        "latency_cycles": cycles,
+    }

@@ -142,6 +142,12 @@ int main() {{
 """)
 
 
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 def _check_model_dir(model_dir: Path) -> dict:
     """The model's metadata, read without TensorFlow (arguments are checked before the import)."""
     meta = model_dir / "metadata.json"
@@ -203,6 +209,7 @@ def build_ip(model_dir, out_dir, settings=None, n_candidates: int | None = None,
         "top": IP_TOP,
         "sources": list(IP_SOURCES),
         "network_top": PROJECT_NAME,
+        "source_model": {"path": str(model_dir), "sha256": _sha256(model_dir / "model.h5")},
         "candidates": m,
         "particles": n,
         "pad": list(cfg.pad),
