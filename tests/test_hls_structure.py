@@ -151,3 +151,15 @@ def test_larger_models_split_the_salt_layers_and_name_what_hls4ml_leaves_too_lar
         f"{name}: nnet::pointwise_conv_1d_cl unrolls {n * 256} operations in one function instance (limit 4096)"
         for name in ("k_proj", "q_proj", "v_proj", "attn_out", "ffn1", "ffn2")
     ]
+
+
+def test_distributed_arithmetic_adder_graphs_are_inlined_into_the_top(tmp_path_factory):
+    # hls4ml's conv1d_cl and dense_da_<k> carry `#pragma HLS INLINE`: N copies of each adder graph land in the top
+    report = check_project(_convert(tmp_path_factory, "salt_n16", dense_strategy="distributed_arithmetic"))
+    rows = _layers(report)
+    inlined = {r: rows[r]["ops"] for r in rows if rows[r]["inlined_into_top"]}
+    assert inlined == {"embed": 1168, "k_proj": 4848, "q_proj": 4784, "v_proj": 4768, "attn_out": 5104, "ffn1": 5248,
+                       "ffn2": 5216, "head1": 321, "logits": 115}
+    assert report.findings == ["top salt_tagger: 31572 operations of inlined layers (nnet::conv1d_cl / dense_da_*) "
+                               "unrolled in the top function (limit 4096)"]
+    assert all(rows[r]["ii"] == 1 for r in rows if rows[r]["function"] in SALT_CALLS)

@@ -28,7 +28,7 @@ from salt_hls.hls.structure import SALT_FUNCTIONS, UNROLL_LIMIT, requested_ii, t
 # hls4ml 1.3.0 functions whose body carries a plain `#pragma HLS INLINE`, so that their operations
 # land in the caller (the top): the distributed-arithmetic Conv1D wrapper (nnet_da_wrappers.h) and
 # the generated adder graphs (nnet_code_gen.h).
-_INLINED_INTO_TOP = re.compile(r"conv1d_cl|dense_da_\d+")
+_INLINED_INTO_TOP = re.compile(r"conv1d_cl|dense_da(_\d+)?")
 _PRAGMA = re.compile(r"#pragma\s+HLS\s+(.*)", re.I)
 
 
@@ -147,7 +147,8 @@ def check_project(path: str | Path, limit: int = UNROLL_LIMIT) -> StaticReport:
     rows, tables, top_ops = [], [], 0
     for call in project.calls:
         cfg = project.config(call) if call.config in project.configs else {}
-        ops = unrolled_ops(call.function, cfg, project.da_kernels)
+        # a distributed-arithmetic Dense reads as function "dense_da" whose "config" is the generated dense_da_<k>
+        ops = unrolled_ops(call.config if call.function == "dense_da" else call.function, cfg, project.da_kernels)
         if call.function in SALT_FUNCTIONS:
             ii = cfg.get("reuse_factor")
             lookups = table_lookups(call.function, cfg)
