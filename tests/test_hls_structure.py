@@ -9,7 +9,7 @@ import pytest
 
 from salt_hls.errors import ConfigError
 from salt_hls.hls.static_check import check_project, function_body, function_pragmas
-from salt_hls.hls.structure import UNROLL_LIMIT, groups_for, requested_ii, salt_groups
+from salt_hls.hls.structure import UNROLL_LIMIT, groups_for, pointwise_latency_ii, requested_ii, salt_groups
 
 SALT_CALLS = ("partition_projection", "attention_scores", "logit_conv", "partition_softmax", "weighted_values", "dynamic_tanh")
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,6 +32,14 @@ def test_requested_ii():
     assert requested_ii(2, 32, None) == 2
     assert requested_ii(1, 32, 16) == 2
     assert requested_ii(3, 64, 16) == 12
+
+
+def test_pointwise_latency_ii_follows_hls4ml_allocation():
+    assert pointwise_latency_ii(1, 32, 16, 16, 1, 0) == 1  # BatchedDenseForConv1D: all products allowed
+    assert pointwise_latency_ii(1, 32, 16, 16, 3, 5) == 3
+    assert pointwise_latency_ii(16, 1, 16, 16, 1, 0) == 16  # one particle per clock
+    assert pointwise_latency_ii(2, 8, 16, 16, 1, 0) == 16  # 8 particles on one particle's multipliers
+    assert pointwise_latency_ii(2, 8, 16, 16, 2, 0) == 32
 
 
 def test_salt_headers_keep_their_pipelines_and_allocations_inside():
@@ -105,14 +113,17 @@ def n16_half(tmp_path_factory):
     return _convert(tmp_path_factory, "salt_n16", parallelization=8)
 
 
-def test_parallelization_half_of_n_gives_ii_two_in_a_dataflow_top(n16_half):
+def test_parallelization_half_of_n_gives_the_salt_layers_ii_two_in_a_dataflow_top(n16_half):
     report = check_project(n16_half)
-    assert report.findings == []
     assert report.requested_ii == 2 and report.top["style"] == "dataflow"
     rows = _layers(report)
     assert {rows[r]["ii"] for r in rows if rows[r]["function"] in SALT_CALLS} == {2}
-    assert {rows[n]["ii"] for n in PER_PARTICLE_16x16} == {2}  # 2 partitions of 8 particles at II = 1 each
     assert {rows[n]["ops"] for n in PER_PARTICLE_16x16} == {8 * 16 * 16}
+    # hls4ml's conv_1d_latency_cl: 2 partitions of 8 particles, but ALLOCATION allows one particle's multipliers,
+    # so 8 clocks per partition: II 16 for every per-particle Dense (recorded as such, flagged against the request)
+    assert {rows[n]["ii"] for n in ("embed", *PER_PARTICLE_16x16)} == {16}
+    assert report.findings == [f"{n}: II 16 exceeds the requested II 2" for n in
+                               ("embed", "k_proj", "q_proj", "v_proj", "attn_out", "ffn1", "ffn2")]
 
 
 def test_static_check_names_a_broken_project(n16, tmp_path):

@@ -130,14 +130,22 @@ def estimate_project(path: str | Path, options: EstimateOptions | None = None) -
                 "ParallelizationFactor = N on those layers gives the pipeline style and II = ReuseFactor"
             )
     strategy = require(project.summary, "strategy", project.path)
-    notes.append(
-        "constant multiplications are costed as da4ml adder graphs (what hls4ml's distributed_arithmetic strategy "
-        f"builds); the project uses Strategy {strategy}, where HLS maps each product separately "
-        "(see cmvm[].per_product_luts_each in the breakdown for a no-sharing reference)"
-    )
+    if strategy == "distributed_arithmetic":
+        notes.append(
+            "the dense layers are costed from the adder graphs hls4ml's distributed_arithmetic strategy emitted "
+            "(nnet_code_gen.h): what the firmware builds; the SAL-T constant products as da4ml adder graphs"
+        )
+    else:
+        notes.append(
+            "constant multiplications are costed as da4ml adder graphs (what hls4ml's distributed_arithmetic strategy "
+            f"builds); the project uses Strategy {strategy}, where the firmware has one `mul` per weight and HLS maps "
+            "each product separately (see cmvm[].per_product_luts_each in the breakdown for a no-sharing reference)"
+        )
     if any(t["lookups"] > 2 for layer in layers for t in layer["tables"]):
-        notes.append("tables are costed with one ROM port per parallel look-up (replicated ROMs); a single HLS ROM "
-                     "would serve two look-ups per cycle and raise the II")
+        notes.append("tables are costed with one ROM per parallel look-up, R look-ups sharing one at ReuseFactor R; the "
+                     "firmware partitions every table completely (salt_hls.hls.structure), which makes each look-up its "
+                     "own LUT-ROM: tables costed as BRAM18 here (--tables auto above --bram-min-bits) are LUT-ROMs in "
+                     "the firmware, --tables lut costs what it builds")
     notes.append("an estimate, not a vendor result: no Vivado/Vitis run stands behind these figures")
 
     report = EstimateReport(

@@ -190,7 +190,8 @@ def write_summary(output_dir: Path, fw: tf.keras.Model, plan: dict, settings: Co
         # the factor the per-particle layers got (settings.parallelization None: all N)
         "parallelization_factor": _parallelization_summary(fw, settings),
         "io_type": "io_parallel",
-        "strategy": "Latency",
+        # hls4ml Strategy of the constant-weight dense layers (the SAL-T layers have their own C++)
+        "strategy": "Latency" if settings.dense_strategy == "latency" else settings.dense_strategy,
         # the top function's and every layer's II and particle groups (salt_hls.hls.structure)
         "structure": structure,
         "model": metadata.get("spec"),

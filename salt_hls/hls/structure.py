@@ -101,6 +101,18 @@ def unrolled_ops(function: str, cfg: dict, da_kernels: dict | None = None) -> in
     return None
 
 
+def pointwise_latency_ii(n_partitions: int, n_pixels: int, n_chan: int, n_filt: int, reuse: int, n_zeros: int) -> int:
+    """II of hls4ml's Latency pointwise Conv1D (io_parallel). One partition (BatchedDenseForConv1D)
+    gets ALLOCATION limit = all products / R: II = R. With n_partitions > 1, conv_1d_latency_cl
+    pipelines its partition loop at II = R, but its ALLOCATION limit is one particle's multipliers
+    (ceil(n_chan x n_filt / R) - n_zeros / R, hls4ml's mult_config) for n_pixels particles' products,
+    so each partition needs ceil(products / limit) clocks: P particles per partition cost P x R clocks."""
+    if n_partitions == 1:
+        return reuse
+    limit = max(math.ceil(n_chan * n_filt / reuse) - n_zeros // reuse, 1)
+    return n_partitions * max(reuse, math.ceil(n_pixels * (n_chan * n_filt - n_zeros) / limit))
+
+
 def table_lookups(function: str, cfg: dict) -> dict[str, int]:
     return {arg: count(cfg) for arg, count in SALT_TABLES.get(function, {}).items()}
 
@@ -146,9 +158,11 @@ class SaltStructure(ModelOptimizerPass):
                 layer_ii = int(node.get_attr("reuse_factor", reuse))
                 if node.class_name == "PointwiseConv1D":
                     parts = int(node.get_attr("n_partitions", 1))
-                    # Latency: conv_1d_latency_cl pipelines its partitions at II = R; distributed
-                    # arithmetic: conv1d_cl's partition loop runs at II = 1
-                    layer_ii = parts * (1 if node.get_attr("strategy", "").lower() == "distributed_arithmetic" else layer_ii)
+                    if node.get_attr("strategy", "").lower() == "distributed_arithmetic":
+                        layer_ii = parts  # conv1d_cl's partition loop runs at II = 1
+                    else:
+                        layer_ii = pointwise_latency_ii(parts, node.get_attr("out_width") // parts, node.get_attr("n_chan"),
+                                                        node.get_attr("n_filt"), layer_ii, node.get_weights("weight").nzeros)
                 layers[node.name] = {"function": None, "ii": layer_ii, "groups": 1}
         if model.config.pipeline_style == "pipeline":
             model.config.pipeline_ii = ii
