@@ -223,3 +223,20 @@ def test_export_refuses_a_project_without_the_input_stage(tmp_path):
     (tmp_path / "prj" / "salt_summary.json").write_text(json.dumps({"salt_hls_version": "0", "settings": {}}))
     r = CliRunner().invoke(main, ["export", str(tmp_path / "prj"), "--out", str(tmp_path / "b")])
     assert r.exit_code == 2 and "salt-hls ip MODEL --out DIR" in r.output
+
+
+@pytest.mark.slow
+def test_bundle_csim_from_its_own_sources(bundle, tmp_path):
+    """The bundle alone (copied elsewhere) compiles with g++ and reproduces its expected scores; a changed
+    expected score is found and named."""
+    import shutil
+
+    from salt_hls.export.bundle import check_bundle
+
+    copy = tmp_path / "moved"
+    shutil.copytree(bundle[0], copy)
+    assert check_bundle(copy) == {"jets": 40, "bit_exact_jets": 40, "first_mismatch": None}
+    lines = (copy / "testbench" / "expected_scores.txt").read_text().splitlines()
+    lines[7] = lines[7].rsplit(" ", 1)[0] + " 99"
+    (copy / "testbench" / "expected_scores.txt").write_text("\n".join(lines) + "\n")
+    assert check_bundle(copy) == {"jets": 40, "bit_exact_jets": 39, "first_mismatch": 7}

@@ -283,3 +283,27 @@ def test_words_to_scores_csim_equals_reference(shared_jets_path, tmp_path):
     expected = Reference(model).run(norm.apply(to_physics(u).astype(np.float32), valid))
     assert np.all(got == expected, axis=1).sum() == len(pick)
     assert np.mean(expected.argmax(1) == labels) > 0.5
+
+
+@pytest.mark.slow
+def test_ip_from_written_words_equals_reference(shared_jets_path, tmp_path):
+    """salt-hls write-words on the shared jets -> the IP (stage + folded salt_n16 in one top, M = 2N)
+    in C simulation, against the NumPy stage + the folded model's bit-exact reference: every score bit."""
+    from pathlib import Path
+
+    from salt_hls.data.preprocess import split_indices
+    from salt_hls.l1input.ip import build_ip, compile_ip, reference, run_ip
+    from salt_hls.l1input.writer import load_words, write_words
+
+    model_dir = Path(__file__).resolve().parents[1] / "keras_models" / "salt_n16"
+    n = json.loads((model_dir / "metadata.json").read_text())["spec"]["n_particles"]
+    write_words(shared_jets_path, tmp_path / "words.h5", max_jets=1500, n_candidates=2 * n)
+    cand, jets_w, labels = load_words(tmp_path / "words.h5")
+    pick = np.sort(split_indices(120_000, 0)[2])
+    pick = pick[pick < 1500][:300]
+    ip = build_ip(model_dir, tmp_path / "prj", n_candidates=2 * n)
+    assert ip["pad"] == [135, 0, 0]  # salt_n16's normalization centre, 33.77 GeV, in 0.25 GeV
+    got, valid = run_ip(compile_ip(tmp_path / "prj"), cand[pick], jets_w[pick])
+    expected = reference(tmp_path / "prj", cand[pick], jets_w[pick])
+    assert np.all(got == expected, axis=1).sum() == len(pick) and valid.all()
+    assert np.mean(expected.argmax(1) == labels[pick]) > 0.5

@@ -26,6 +26,10 @@ from salt_hls.errors import DataError
 from salt_hls.export import tcl
 
 MANIFEST = "manifest.json"
+# From the bundle's directory; the C simulation reads the weights from text files (hls4ml's WEIGHTS_DIR).
+TESTBENCH_RUN = ("g++ -O1 -std=c++14 -Ihls/firmware -Ihls/firmware/ap_types '-DWEIGHTS_DIR=\"hls/firmware/weights\"' hls/{tb} "
+                 "hls/firmware/salt_ip.cpp hls/firmware/{network}.cpp -o salt_ip_tb && ./salt_ip_tb < testbench/input_words.txt "
+                 "| diff - testbench/expected_scores.txt && echo bit-exact")
 MARKER = "salt_hls_export"  # the manifest key that makes a directory a previous export (--force replaces only those)
 
 
@@ -199,10 +203,39 @@ def export_project(project, out, force: bool = False, words=None, max_jets: int 
             "expected": "testbench/expected_scores.txt: per jet out_valid and the scores g q W Z t (exact decimals, as the testbench prints them: diff its output with this file); "
                         f"testbench/expected_bits.txt: the scores' {fmt} bit patterns (hex, two's complement)",
             "reference": "salt_hls.l1input.ip.reference: the NumPy input stage + salt_hls.emulate.Reference of the folded model",
-            "run": f"g++ -std=c++14 -Ihls/firmware -Ihls/firmware/ap_types hls/{IP.TESTBENCH} hls/firmware/salt_ip.cpp "
-                   f"hls/firmware/{PROJECT_NAME}.cpp -o salt_ip_tb && ./salt_ip_tb < testbench/input_words.txt",
+            "run": TESTBENCH_RUN.format(tb=IP.TESTBENCH, network=PROJECT_NAME),
         },
         "vendor": {**vendor, "scripts": dict(tcl.TOOLS)},
     }
     (out / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
     return manifest
+
+
+def check_bundle(out) -> dict:
+    """Compile the bundle's own testbench with g++ (from the bundle alone, as an integrator would) and
+    compare its output with testbench/expected_scores.txt: {"jets", "bit_exact_jets", "first_mismatch"}."""
+    out = Path(out)
+    manifest = json.loads((out / MANIFEST).read_text())
+    gxx = shutil.which("g++")
+    if gxx is None:
+        from salt_hls.errors import ConfigError
+
+        raise ConfigError("g++ is not on PATH; install it (Debian: apt-get install g++) to C-simulate the bundle")
+    from salt_hls.l1input.ip import TESTBENCH
+
+    build = subprocess.run([gxx, "-O1", "-std=c++14", "-Ihls/firmware", "-Ihls/firmware/ap_types",
+                            '-DWEIGHTS_DIR="hls/firmware/weights"', f"hls/{TESTBENCH}", *manifest["synthesis_sources"],
+                            "-o", "salt_ip_tb"], cwd=out, capture_output=True, text=True)
+    if build.returncode != 0:
+        raise DataError(f"g++ could not build the testbench of {out}:\n{build.stderr[-4000:]}")
+    try:
+        with open(out / "testbench" / "input_words.txt") as fh:
+            done = subprocess.run(["./salt_ip_tb"], cwd=out, stdin=fh, capture_output=True, text=True, check=True)
+    finally:
+        (out / "salt_ip_tb").unlink(missing_ok=True)
+    got = done.stdout.splitlines()
+    expected = (out / "testbench" / "expected_scores.txt").read_text().splitlines()
+    same = [g == e for g, e in zip(got, expected, strict=False)]
+    exact = sum(same) if len(got) == len(expected) else 0
+    return {"jets": len(expected), "bit_exact_jets": exact,
+            "first_mismatch": None if exact == len(expected) else (same.index(False) if False in same else min(len(got), len(expected)))}
