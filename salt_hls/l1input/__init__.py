@@ -6,10 +6,14 @@ sortnet.py: the bitonic sorting network; stage.py: the bit-exact NumPy model of 
 fold.py: the input normalization folded into the first layer; cost.py: its resource cost.
 The C++ is hls_templates/salt_input_stage.h.
 
-Not yet part of the converted hls4ml project. What that takes: an operation record in
-salt_hls/operations.py with a Keras layer for the stage (inputs: the unpacked word fields, exact in
-float32, or the words), its precision rule, reference kernel (stage.run), hls4ml handler, layer
-class and templates calling nnet::salt_input_stage; a builder that puts it before the first
-QDense with the folded weights of fold.py (a weight site on 2^-F instead of the trained 8,1, no
-input quantizer); and cost.stage_cost as that record's cost rule in the estimator.
+network.py: the model with the normalization folded into its first layer (native-unit input);
+ip.py: the IP top, salt_ip, that calls the stage and then the hls4ml network (`salt-hls ip`), its
+ports, g++ testbench and bit-exact reference; cost.py's estimate_layer is the stage's row in
+`salt-hls estimate` of such a project.
+
+The stage is a function called by our own top beside the hls4ml project, not an hls4ml layer (an
+operation record): it takes 64-bit words, not a tensor of features, and runs once per jet
+before the network; a wrapper leaves the hls4ml project, its C simulation and its estimate as
+they are. What is left: the stage is not in hls4ml's trace (csim --bit-exact traces the network
+alone), and its cost has not been compared with a vendor run.
 """
