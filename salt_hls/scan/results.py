@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 
 from salt_hls.budget.check import evaluate, parse_budget
+from salt_hls.budget.devices import lookup_part
 from salt_hls.errors import ConfigError, DataError
 from salt_hls.scan.runner import SCAN_JSON
 from salt_hls.scan.trial import ESTIMATE, read_result, trial_dir
@@ -158,8 +159,12 @@ def plot(out, scan: dict, rows: list[dict]) -> list[Path]:
         front = pareto(rows, name)
         if front:
             axes[0].plot([r["LUT"] for r in front], [100 * r["accuracy"] for r in front], "-", color="tab:blue", lw=1, label="Pareto front")
-        b = scan["budgets"][name]["data"]
-        axes[1].axvline(b["latency_max_ns"], color="tab:red", ls="--", lw=1, label="budget latency")
+        budget = parse_budget(scan["budgets"][name]["data"], source=scan["budgets"][name]["path"])
+        lut_pct = budget.resource_max_pct.get("LUT")
+        if lut_pct is not None:
+            lut_max = lookup_part(budget.part).totals()["LUT"] * lut_pct / 100
+            axes[0].axvline(lut_max, color="tab:red", ls="--", lw=1, label=f"budget LUT ({lut_pct:g} %)")
+        axes[1].axvline(budget.latency_max_ns, color="tab:red", ls="--", lw=1, label="budget latency")
         axes[0].set_ylabel("test accuracy [%]")
         axes[0].legend(fontsize=8)
         axes[1].legend(fontsize=8)

@@ -101,8 +101,11 @@ class ScanSpec:
 
     def to_dict(self) -> dict:
         """Everything `salt-hls scan --report` needs, self-contained (stored as DIR/scan.json)."""
-        budgets = {k: {**b, "path": _portable(b["path"])} for k, b in self.budgets.items()}
-        return {"scan_file": _portable(self.path), "name": self.name, "jets": _portable(self.jets), "jets_identity": self.jets_identity,
+        # input paths as the scan file writes them, relative to it, so that they read the same in every checkout
+        here = self.path.parent
+        budgets = {k: {**b, "path": os.path.relpath(b["path"], here)} for k, b in self.budgets.items()}
+        return {"scan_file": _portable(self.path), "name": self.name, "jets": os.path.relpath(self.jets, here),
+                "jets_identity": self.jets_identity,
                 "budgets": budgets, "axes": list(self.axes), "sampler": self.sampler, "steps": self.steps,
                 "trials": [{"key": t.key, "settings": t.settings, "axes": t.axes} for t in self.trials],
                 "warnings": self.warnings, "salt_hls_version": __version__}
