@@ -19,8 +19,8 @@ struct attention_scores_config {
     static const unsigned width = n_heads * head_dim;
     static const unsigned scale_shift = 1; // 1/sqrt(head_dim) = 2^-scale_shift (head_dim a power of 4)
     static const unsigned reuse_factor = 1;
-    static const unsigned multiplier_limit = n_heads * n_particles * k * head_dim;
     static const unsigned n_groups = 1; // particle groups, one pipelined function each (salt_hls.hls.structure)
+    static const unsigned multiplier_limit = n_heads * n_particles * k * head_dim / n_groups; // per group function
     typedef float accum_t; // holds the exact dot product with scale_shift spare fractional bits
 };
 
@@ -35,7 +35,7 @@ void attention_scores_group(q_T q[CONFIG_T::n_particles * CONFIG_T::width], k_T 
     #pragma HLS INLINE off
     #pragma HLS FUNCTION_INSTANTIATE variable=g
     #pragma HLS PIPELINE II=CONFIG_T::reuse_factor
-    #pragma HLS ALLOCATION operation instances=mul limit=DIV_ROUNDUP(CONFIG_T::multiplier_limit, CONFIG_T::n_groups)
+    #pragma HLS ALLOCATION operation instances=mul limit=CONFIG_T::multiplier_limit
     static const unsigned per = CONFIG_T::n_particles / CONFIG_T::n_groups;
 Head:
     for (unsigned h = 0; h < CONFIG_T::n_heads; h++) {
@@ -91,8 +91,8 @@ struct weighted_values_config {
     static const unsigned head_dim = 4;
     static const unsigned width = n_heads * head_dim;
     static const unsigned reuse_factor = 1;
-    static const unsigned multiplier_limit = n_particles * width * k;
     static const unsigned n_groups = 1; // particle groups, one pipelined function each (salt_hls.hls.structure)
+    static const unsigned multiplier_limit = n_particles * width * k / n_groups; // per group function
     typedef float accum_t;
 };
 
@@ -103,7 +103,7 @@ void weighted_values_group(a_T a[CONFIG_T::n_heads * CONFIG_T::n_particles * CON
     #pragma HLS INLINE off
     #pragma HLS FUNCTION_INSTANTIATE variable=g
     #pragma HLS PIPELINE II=CONFIG_T::reuse_factor
-    #pragma HLS ALLOCATION operation instances=mul limit=DIV_ROUNDUP(CONFIG_T::multiplier_limit, CONFIG_T::n_groups)
+    #pragma HLS ALLOCATION operation instances=mul limit=CONFIG_T::multiplier_limit
     static const unsigned per = CONFIG_T::n_particles / CONFIG_T::n_groups;
 Particle:
     for (unsigned i = 0; i < per; i++) {

@@ -62,8 +62,8 @@ def function_body(code: str, name: str) -> str | None:
     for m in re.finditer(rf"\bvoid\s+{re.escape(name)}\s*\(", code):
         i = code.find("{", m.end())
         semi = code.find(";", m.end())
-        if i < 0 or (0 <= semi < i and ")" in code[m.end():semi] and code[m.end():semi].count("(") < code[m.end():semi].count(")")):
-            continue  # a declaration
+        if i < 0 or 0 <= semi < i:
+            continue  # a declaration, or a call
         depth = 0
         for j in range(i, len(code)):
             depth += {"{": 1, "}": -1}.get(code[j], 0)

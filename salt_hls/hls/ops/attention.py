@@ -84,7 +84,7 @@ ATTENTION_SCORES_CONFIG = """struct config{index} : nnet::attention_scores_confi
     static const unsigned scale_shift = {scale_shift};
     static const unsigned reuse_factor = {reuse};
     static const unsigned n_groups = {n_groups};
-    static const unsigned multiplier_limit = DIV_ROUNDUP({n_mult}, reuse_factor);
+    static const unsigned multiplier_limit = DIV_ROUNDUP({n_mult}, reuse_factor * n_groups); // per group function
     typedef {accum_t.name} accum_t;
 }};
 """
@@ -98,7 +98,7 @@ WEIGHTED_VALUES_CONFIG = """struct config{index} : nnet::weighted_values_config 
     static const unsigned width = {width};
     static const unsigned reuse_factor = {reuse};
     static const unsigned n_groups = {n_groups};
-    static const unsigned multiplier_limit = DIV_ROUNDUP({n_mult}, reuse_factor);
+    static const unsigned multiplier_limit = DIV_ROUNDUP({n_mult}, reuse_factor * n_groups); // per group function
     typedef {accum_t.name} accum_t;
 }};
 """
