@@ -55,13 +55,17 @@ def scan_command(scan_file, out, cluster_kind, workers, scheduler, retry_failed,
         for t in spec.trials:
             click.echo(f"  {t.key}  {t.axes}")
         return
-    check_trials(spec)  # the model checks need TensorFlow; still before any worker starts
-    from salt_hls.scan.cluster import describe, open_client
-    from salt_hls.scan.runner import run_scan
+    from salt_hls.scan.runner import run_scan, trials_to_run
 
-    with open_client(spec.cluster, scheduler) as client:
-        click.echo(describe(client))
-        outcome = run_scan(spec, out, client, retry_failed=retry_failed, progress=not no_progress, echo=click.echo)
+    if not trials_to_run(spec, out, retry_failed):  # all done: no TensorFlow, no cluster
+        outcome = run_scan(spec, out, None, echo=click.echo)
+    else:
+        check_trials(spec)  # the model checks need TensorFlow; still before any worker starts
+        from salt_hls.scan.cluster import describe, open_client
+
+        with open_client(spec.cluster, scheduler) as client:
+            click.echo(describe(client))
+            outcome = run_scan(spec, out, client, retry_failed=retry_failed, progress=not no_progress, echo=click.echo)
     _report(out, best_budget, name, force)
     click.echo(f"{outcome.ok} ok, {outcome.failed} failed, {len(outcome.lost)} lost, {outcome.skipped} already done; "
                f"{outcome.seconds:.0f} s")

@@ -50,23 +50,30 @@ def _line(record: dict) -> str:
             f"latency {e['latency_ns']} ns{exact} ({record['seconds']['total']:.0f} s)")
 
 
-def run_scan(spec: ScanSpec, out, client, retry_failed: bool = False, progress: bool = True, echo=print) -> ScanOutcome:
-    """Run every trial of `spec` not yet in `out` on `client`'s workers; returns the counts."""
-    from distributed import as_completed
-    from tqdm import tqdm
-
-    out = Path(out).resolve()
-    t0 = time.time()
-    prepare_out_dir(spec, out, echo)
-    outcome = ScanOutcome()
+def trials_to_run(spec: ScanSpec, out, retry_failed: bool = False) -> list:
+    """The trials of `spec` without a result in `out` (or with a failed one, when retrying those)."""
     todo = []
     for t in spec.trials:
         stored = read_result(out, t.key)
-        if stored is not None and (stored["status"] == "ok" or not retry_failed):
-            outcome.skipped += 1
-        else:
+        if stored is None or (stored["status"] != "ok" and retry_failed):
             todo.append(t)
+    return todo
+
+
+def run_scan(spec: ScanSpec, out, client, retry_failed: bool = False, progress: bool = True, echo=print) -> ScanOutcome:
+    """Run every trial of `spec` not yet in `out` on `client`'s workers (client may be None when there
+    are none to run); returns the counts."""
+    out = Path(out).resolve()
+    t0 = time.time()
+    prepare_out_dir(spec, out, echo)
+    todo = trials_to_run(spec, out, retry_failed)
+    outcome = ScanOutcome(skipped=len(spec.trials) - len(todo))
     echo(f"{spec.name}: {len(spec.trials)} trials, {outcome.skipped} already done, {len(todo)} to run")
+    if not todo:
+        return outcome
+    from distributed import as_completed
+    from tqdm import tqdm
+
     # key= names the task by the trial's hash; pure=False because a retried failure must run again
     futures = {client.submit(run_trial, t.payload(spec), str(out), retry_failed, key=f"trial-{t.key}", pure=False): t
                for t in todo}

@@ -233,7 +233,7 @@ def _budgets(path, base: Path, value) -> dict:
     for name, rel in entries:
         if not isinstance(rel, str):
             _fail(path, f"budget {name!r}: expected a file path, got {rel!r}")
-        bpath = (base / rel).resolve()
+        bpath = Path(os.path.abspath(base / rel))
         if not bpath.is_file():
             _fail(path, f"budget file {bpath} does not exist")
         budget = load_budget(bpath)  # ConfigError names the file and the problem
@@ -312,7 +312,7 @@ def load_scan(path, cluster_kind: str | None = None, workers: int | None = None)
     name = str(raw.get("name") or path.stem)
     if not isinstance(raw["jets"], str):
         _fail(path, f"'jets' must be a file path, got {raw['jets']!r}")
-    jets = (base / raw["jets"]).resolve()
+    jets = Path(os.path.abspath(base / raw["jets"]))  # abspath, not resolve(): a linked data directory keeps its name
     _check_jets(path, jets)
     how = raw.get("jets_identity", "content")
     if how not in JETS_IDENTITY:
