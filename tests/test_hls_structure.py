@@ -174,3 +174,13 @@ def test_distributed_arithmetic_adder_graphs_are_inlined_into_the_top(tmp_path_f
     assert report.findings == ["top salt_tagger: 31572 operations of inlined layers (nnet::conv1d_cl / dense_da_*) "
                                "unrolled in the top function (limit 4096)"]
     assert all(rows[r]["ii"] == 1 for r in rows if rows[r]["function"] in SALT_CALLS)
+
+
+def test_distributed_arithmetic_with_half_the_particles_per_clock_reaches_ii_two(tmp_path_factory):
+    # conv1d_cl's partition loop runs at II = 1 with no ALLOCATION: 2 partitions of 8 particles, II 2
+    report = check_project(_convert(tmp_path_factory, "salt_n16", dense_strategy="distributed_arithmetic", parallelization=8))
+    assert report.requested_ii == 2 and report.top["style"] == "dataflow"
+    rows = _layers(report)
+    assert {rows[r]["ii"] for r in rows if rows[r]["function"] in (*SALT_CALLS, "conv1d_cl")} == {2}
+    assert report.findings == ["top salt_tagger: 16004 operations of inlined layers (nnet::conv1d_cl / dense_da_*) "
+                               "unrolled in the top function (limit 4096)"]

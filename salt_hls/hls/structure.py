@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 
+from hls4ml.model.layers import Conv1D
 from hls4ml.model.optimizer import ModelOptimizerPass
 
 from salt_hls.errors import ConfigError
@@ -143,8 +144,8 @@ class SaltStructure(ModelOptimizerPass):
         salt = _salt_functions()
         reuse = int(model.config.model_rf or 1)
         # ParallelizationFactor P < N: hls4ml's per-particle layers take N / P partitions, one per clock
-        steps = max([int(n.get_attr("n_partitions", 1)) for n in model.get_layers() if n.class_name == "PointwiseConv1D"],
-                    default=1)
+        # (a Conv1D: hls4ml's PointwiseConv1D under Latency, a plain Conv1D under distributed arithmetic)
+        steps = max([int(n.get_attr("n_partitions", 1)) for n in model.get_layers() if isinstance(n, Conv1D)], default=1)
         ii = reuse * steps
         layers = {}
         for node in model.get_layers():
@@ -156,7 +157,7 @@ class SaltStructure(ModelOptimizerPass):
                 layers[node.name] = {"function": function, "ii": ii, "groups": node.get_attr("n_groups")}
             else:
                 layer_ii = int(node.get_attr("reuse_factor", reuse))
-                if node.class_name == "PointwiseConv1D":
+                if isinstance(node, Conv1D):
                     parts = int(node.get_attr("n_partitions", 1))
                     if node.get_attr("strategy", "").lower() == "distributed_arithmetic":
                         layer_ii = parts  # conv1d_cl's partition loop runs at II = 1
