@@ -267,7 +267,8 @@ def reference(project, candidates: np.ndarray, jets: np.ndarray) -> np.ndarray:
     ip = read_ip(project)
     features, _ = run(candidates, jets, stage_config(ip))
     model, _ = load_model(Path(project) / MODEL_COPY)
-    return np.asarray(Reference(model).run(features.astype(np.float64)), np.float64)
+    # + 0.0: a fixed-point zero has no sign; float arithmetic can leave -0.0, which prints as "-0"
+    return np.asarray(Reference(model).run(features.astype(np.float64)), np.float64) + 0.0
 
 
 def compile_ip(project) -> Path:
