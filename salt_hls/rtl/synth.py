@@ -102,8 +102,9 @@ def synthesize(design_dir: Path, top: str, work: Path | None = None, timeout_s: 
         # da4ml's table ROMs (async read, rom_style from an expression) have no memory_libmap
         # mapping in Yosys 0.70 ("no valid mapping found for memory"): turn them into logic first,
         # which abc then packs into LUTs as a LUT-ROM would be
-        "proc\nflatten\nopt -fast\nmemory -nomap\nmemory_map\nopt -fast\n"
-        f"synth_xilinx -family {FAMILY} -top {top} -flatten\n"
+        f"synth_xilinx -family {FAMILY} -top {top} -flatten -run :map_memory\n"
+        "memory_map\n"
+        f"synth_xilinx -family {FAMILY} -top {top} -flatten -run map_memory:\n"
         f"tee -q -o {rel(stat)} stat -json\n"
     )
     log = work / "yosys.log"
