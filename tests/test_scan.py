@@ -4,6 +4,7 @@ table, and a tiny scan on a 2-worker LocalCluster that is killed after its first
 import csv
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -45,14 +46,16 @@ def write_scan(path: Path, jets_file: Path, **changes) -> Path:
 
 
 def test_setting_names_match_the_dataclasses():
-    from salt_hls.hls.convert import ConvertSettings
     from salt_hls.model.builders import ModelSpec
     from salt_hls.train import TrainSettings
 
     names = {f.name for f in fields(ModelSpec)}
     assert set(scan_spec.MODEL_KEYS) == names - {"n_features", "n_classes", "quantized", "quant", "conv_heights"}
     assert set(scan_spec.TRAIN_KEYS) == {f.name for f in fields(TrainSettings)}
-    assert set(scan_spec.CONVERT_KEYS) == {f.name for f in fields(ConvertSettings)} - {"trace"}
+    types = scan_spec.setting_types()
+    assert types["convert"] == {"backend": str, "part": str, "clock_ns": float, "reuse": int, "parallelization": int,
+                                "dense_strategy": str}
+    assert types["estimate"]["table_entries"] is int and types["estimate"]["dyt_after_pool"] is bool
 
 
 def test_grid_expands_and_keys_are_stable(tmp_path, tiny_jets):
@@ -92,7 +95,7 @@ def test_bundle_axis_sets_settings_together(tmp_path, tiny_jets):
     assert s.trials[0].settings["model"] == {"n_particles": 8, "d_model": 8, "n_heads": 2}
     assert s.trials[0].settings["quant"] == {"qkv.weight": "8,1"}
     assert s.trials[2].settings["model"] == {"n_particles": 8} and s.trials[2].settings["quant"] == {}
-    with pytest.raises(ConfigError, match="'model.n_particles' is set both by fixed and by axis 'size'"):
+    with pytest.raises(ConfigError, match=re.escape("'model.n_particles' is set both by fixed and by axis 'size'")):
         load_scan(write_scan(tmp_path / "c.yaml", tiny_jets, axes={"size": {"a": {"model.n_particles": 16}}},
                              fixed={"model.n_particles": 8}))
 
@@ -122,6 +125,8 @@ def test_random_sampler_is_seeded(tmp_path, tiny_jets):
     ({"cluster": {"kind": "local", "queue": "short"}}, "unknown key(s) 'queue' in cluster (kind local)"),
     ({"fixed": {"model.n_particles": 8, "model.n_partitions": 16}}, "trial"),
     ({"fixed": {"estimate.table_entries": 100}}, "table entries must be a power of two >= 2, got 100"),
+    ({"fixed": {"model.n_particles": 8, "convert.parallelization": 3}}, "parallelization factor 3 does not divide N = 8; choose one of [1, 2, 4, 8]"),
+    ({"fixed": {"convert.part": "xc7nope"}}, "xc7nope"),
 ])
 def test_bad_scan_files_are_refused_with_the_reason(tmp_path, tiny_jets, changes, message):
     path = write_scan(tmp_path / "bad.yaml", tiny_jets, **changes)
@@ -211,7 +216,7 @@ def test_scan_killed_after_a_trial_resumes_without_recomputing(tmp_path, tiny_je
 
     second = _scan([str(path), "--out", str(out), "--no-progress"], tmp_path)
     log = second.communicate(timeout=600)[0]
-    assert second.returncode == 1, log  # two trials fail
+    assert second.returncode == 6, log  # two trials fail: ExitCode.TRIALS_FAILED
     assert f"4 trials, {len(done_before)} already done, {4 - len(done_before)} to run" in log
     after = _finished(out)
     assert {k: after[k] for k in done_before} == done_before  # not recomputed, not rewritten

@@ -12,3 +12,4 @@ class ExitCode(IntEnum):
     OVER_BUDGET = 3  # the design does not fit the budget (check, flow)
     NO_VENDOR_TOOL = 4  # Vivado/Vitis HLS is not on PATH (synth)
     VENDOR_TOOL_FAILED = 5  # the vendor tool ran and failed (synth)
+    TRIALS_FAILED = 6  # some scan trials failed or their tasks were lost; the others finished (scan)

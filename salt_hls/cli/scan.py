@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from salt_hls.cli.exit_codes import ExitCode
 from salt_hls.errors import ConfigError
 
 
@@ -35,7 +36,7 @@ def scan_command(scan_file, out, cluster_kind, workers, scheduler, retry_failed,
     salt-hls scan SCAN.yaml --out DIR [--cluster local|htcondor|slurm] [--workers N] [--scheduler ADDRESS]
     salt-hls scan --report DIR [--best BUDGET [--name NAME] [--force]]
 
-    Exit status: 0 every trial ok; 1 some trial failed or was lost (recorded in the table); 2 bad input."""
+    Exit status: 0 every trial ok; 6 some trial failed or was lost (recorded in the table); 2 bad input."""
     if report_dir:
         if scan_file or out:
             raise ConfigError("--report DIR reads a finished scan directory: give no SCAN_FILE or --out with it")
@@ -69,7 +70,7 @@ def scan_command(scan_file, out, cluster_kind, workers, scheduler, retry_failed,
     _report(out, best_budget, name, force)
     click.echo(f"{outcome.ok} ok, {outcome.failed} failed, {len(outcome.lost)} lost, {outcome.skipped} already done; "
                f"{outcome.seconds:.0f} s")
-    sys.exit(1 if outcome.failed or outcome.lost else 0)
+    sys.exit(ExitCode.TRIALS_FAILED if outcome.failed or outcome.lost else ExitCode.OK)
 
 
 def _report(out, best_budget, name, force) -> None:

@@ -38,16 +38,15 @@ from salt_hls.errors import ConfigError, DataError
 
 SCAN_KEYS = ("name", "jets", "jets_identity", "budgets", "fixed", "axes", "quant_presets", "sampler", "steps", "cluster")
 
-# The settings a trial may set, with their types. The names are the fields of ModelSpec, TrainSettings
-# and ConvertSettings; they are listed here because importing those classes loads TensorFlow, and
+# The settings a trial may set, with their types. The model and training names are the fields of ModelSpec
+# and TrainSettings; they are listed here because importing those classes loads TensorFlow, and
 # tests/test_scan.py checks that the lists still match the classes. Left out on purpose: the model's
-# n_features / n_classes (fixed by the jets), `quantized` (a float model cannot be converted), the
-# logit-convolution heights, and the converter's trace switch.
+# n_features / n_classes (fixed by the jets), `quantized` (a float model cannot be converted) and the
+# logit-convolution heights. The conversion and estimate settings come from salt_hls.settings.
 MODEL_KEYS = {"architecture": str, "n_particles": int, "n_partitions": int, "d_model": int, "n_heads": int,
               "ffn_dim": int, "classifier_dim": int, "deepsets_width": int}
 TRAIN_KEYS = {"epochs": int, "patience": int, "batch_size": int, "learning_rate": float, "seed": int, "sort": str,
               "split_seed": int, "max_jets": int}
-CONVERT_KEYS = {"backend": str, "part": str, "clock_ns": float, "reuse": int, "parallelization": int, "dense_strategy": str}
 STEP_KEYS = {"bit_exact_jets": int, "keep_project": bool, "open_synthesis": bool, "vendor_synthesis": bool}
 DEFAULT_STEPS = {"bit_exact_jets": 200, "keep_project": False, "open_synthesis": False, "vendor_synthesis": False}
 SAMPLERS = ("grid", "random")
@@ -63,14 +62,16 @@ CLUSTER_KEYS = {
 }
 
 
-def _estimate_keys() -> dict:
-    from salt_hls.estimate.estimator import EstimateOptions  # no TensorFlow behind this import
-
-    return {f.name: (int if f.default is None else type(f.default)) for f in fields(EstimateOptions)}
+def _typed_fields(cls) -> dict:
+    """name -> value type of a salt_hls.settings class (the declared type where the default is None)."""
+    return {f.name: f.metadata.get("type") or type(f.default) for f in fields(cls)}
 
 
 def setting_types() -> dict[str, dict]:
-    return {"model": MODEL_KEYS, "train": TRAIN_KEYS, "convert": CONVERT_KEYS, "estimate": _estimate_keys()}
+    from salt_hls.settings import ConvertSettings, EstimateOptions  # no TensorFlow behind this import
+
+    return {"model": MODEL_KEYS, "train": TRAIN_KEYS, "convert": _typed_fields(ConvertSettings),
+            "estimate": _typed_fields(EstimateOptions)}
 
 
 @dataclass(frozen=True)
@@ -418,19 +419,19 @@ def load_scan(path, cluster_kind: str | None = None, workers: int | None = None)
 
 
 def _check_values(spec: ScanSpec) -> None:
-    """Value checks that need no TensorFlow: estimate options, the part, the partition geometry, the jets
-    count; the model and quantization checks that do need it run in check_trials()."""
-    from salt_hls.budget.devices import lookup_part
-    from salt_hls.estimate.estimator import EstimateOptions
+    """Value checks that need no TensorFlow: conversion settings and estimate options, the partition geometry,
+    the jets count; the model and quantization checks that do need it run in check_trials()."""
     from salt_hls.geometry import partition_geometry
+    from salt_hls.settings import ConvertSettings, EstimateOptions
 
     for t in spec.trials:
         where = f"{spec.path}: trial {t.axes or '(fixed settings)'}"
         try:
             EstimateOptions(**t.settings["estimate"]).validate()
-            if "part" in t.settings["convert"]:
-                lookup_part(t.settings["convert"]["part"])
+            conv = ConvertSettings(**t.settings["convert"])
+            conv.validate()
             m = t.settings["model"]
+            conv.parallelization_for(m.get("n_particles", 32))
             if m.get("architecture", "salt") == "salt" and ("n_particles" in m or "n_partitions" in m):
                 partition_geometry(m.get("n_particles", 32), m.get("n_partitions", 4))
         except ConfigError as err:
@@ -442,19 +443,15 @@ def _check_values(spec: ScanSpec) -> None:
 
 def check_trials(spec: ScanSpec) -> None:
     """The checks that need the model package (and so TensorFlow): each trial's ModelSpec with its
-    quantization formats, its training settings and its conversion settings. Run before any worker starts."""
-    from salt_hls.hls.convert import ConvertSettings
+    quantization formats, and its training settings. Run before any worker starts."""
     from salt_hls.model.builders import ModelSpec
     from salt_hls.train import TrainSettings
 
     for t in spec.trials:
         s = t.settings
         try:
-            model = ModelSpec(**s["model"], quant=s["quant"])
+            ModelSpec(**s["model"], quant=s["quant"])
             TrainSettings(**s["train"])
-            conv = ConvertSettings(**s["convert"])
-            conv.validate()
-            conv.parallelization_for(model.n_particles)
         except ConfigError as err:
             raise ConfigError(f"{spec.path}: trial {t.axes or '(fixed settings)'}: {err}") from None
 

@@ -66,11 +66,12 @@ def _steps(p: dict, work: Path, record: dict) -> None:
     step("setup")
     _limit_threads()
     from salt_hls.data.jets import load_jets
-    from salt_hls.estimate.estimator import EstimateOptions, estimate_project, write_estimate
+    from salt_hls.estimate.estimator import estimate_project, write_estimate
     from salt_hls.evaluate import model_inputs
-    from salt_hls.hls.convert import SUMMARY_FILE, ConvertSettings, convert
+    from salt_hls.hls.convert import convert
     from salt_hls.hls.csim import run_csim
     from salt_hls.model.builders import ModelSpec
+    from salt_hls.settings import SUMMARY_FILE, ConvertSettings, EstimateOptions
     from salt_hls.train import TrainSettings, train
 
     done("setup")
