@@ -7,6 +7,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SHARED_JETS ?= ../shared/data/jets_pythia8_train.h5
 MODEL ?= keras_models/salt_n32
+# PUPPI candidate words per jet into the IP of `make demo` (2N for the default model)
+CANDIDATES ?= 64
 
 .PHONY: venv demo test test-fast lock clean
 
@@ -25,12 +27,19 @@ $(STAMP): requirements.lock pyproject.toml
 # without them, on a sample made here by the project's own generator. salt-hls flow exits 3
 # (OVER_BUDGET in salt_hls/cli/exit_codes.py) when everything ran and is bit-exact but the design
 # is over the budget: that is a result. 1 (not bit-exact), 2 (bad input) are failures.
+# Then from Level-1 words to scores: the jets as PUPPI words (M = CANDIDATES per jet), the IP
+# (input stage + network in one top), its estimate, and the export bundle, whose own testbench is
+# compiled and checked bit for bit against the reference (exit 1 on a difference).
 demo: $(STAMP)
-	@if [ -f "$(SHARED_JETS)" ]; then jets="$(SHARED_JETS) --test-split"; else \
+	@if [ -f "$(SHARED_JETS)" ]; then src="$(SHARED_JETS)"; jets="$$src --test-split"; else \
 		mkdir -p out && { [ -f out/demo_jets.h5 ] || $(BIN)/salt-hls generate-jets --out out/demo_jets.h5 --per-class 200 --seed 1; } && \
-		jets=out/demo_jets.h5; fi; \
+		src=out/demo_jets.h5; jets=$$src; fi; \
 	$(BIN)/salt-hls flow $(MODEL) --jets $$jets --out out/flow --force; rc=$$?; \
-	if [ $$rc -eq 3 ]; then echo "flow complete: bit-exact, over the budget (see out/flow/summary.json)"; exit 0; fi; exit $$rc
+	if [ $$rc -eq 3 ]; then echo "flow complete: bit-exact, over the budget (see out/flow/summary.json)"; elif [ $$rc -ne 0 ]; then exit $$rc; fi; \
+	$(BIN)/salt-hls write-words --jets $$src --out out/demo_words.h5 --max-jets 1000 --candidates $(CANDIDATES) --force && \
+	$(BIN)/salt-hls ip $(MODEL) --out out/ip --candidates $(CANDIDATES) --force && \
+	$(BIN)/salt-hls estimate out/ip --out out/ip/estimate.json > /dev/null && \
+	$(BIN)/salt-hls export out/ip --out out/ip_export --words out/demo_words.h5 --max-jets 1000 --csim --force
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
