@@ -14,7 +14,7 @@ IP_VENDOR, IP_LIBRARY, IP_VERSION = "salt-hls", "l1t", "1.0"
 
 def script(tool: str, top: str, sources: list[str], part: str, clock_ns: float, uncertainty: str) -> str:
     solution = "open_solution -reset solution1 -flow_target vivado" if tool == "vitis_hls" else "open_solution -reset solution1"
-    adds = "\n".join(f'add_files {s} -cflags "-std=c++14 -Ihls/firmware"' for s in sources)
+    adds = "\n".join(f'add_files {s} -cflags "-std=c++0x -Ihls/firmware"' for s in sources)  # as hls4ml's build_prj.tcl
     return f"""# {tool}: C synthesis of {top} and its export as a Vivado IP-catalog core (written by salt-hls export).
 # Run from the bundle's directory:  {tool} -f {TOOLS[tool]}
 open_project -reset {top}_prj
