@@ -46,7 +46,7 @@ def test_reference_equals_csim_layer_by_layer_with_overflow(architecture, tmp_pa
     x = np.random.default_rng(5).normal(0, 12.0, (200, 12, 3)).astype(np.float32)
     ref = Reference(model)
     _, outs = ref.run(x, keep=True)
-    hls_model = convert(model, tmp_path / "prj", ConvertSettings(trace=True))
+    hls_model = convert(model, tmp_path / "prj", ConvertSettings(), trace=True)
     hls_model.compile()
     _, trace = hls_model.trace(np.ascontiguousarray(x))
     saturated = 0
@@ -150,7 +150,7 @@ def shipped_n16(tmp_path_factory):
 def test_layer_by_layer_trace(shared_jets_path, tmp_path):
     model, meta = load_model(ROOT / "keras_models" / "salt_n16")
     x = model_inputs(meta, load_jets(shared_jets_path, max_jets=200))
-    hls_model = convert(model, tmp_path / "prj", ConvertSettings(trace=True))
+    hls_model = convert(model, tmp_path / "prj", ConvertSettings(), trace=True)
     hls_model.compile()
     _, trace = hls_model.trace(np.ascontiguousarray(x))
     _, outs = Reference(model).run(x, keep=True)
