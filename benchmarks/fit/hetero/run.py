@@ -16,7 +16,8 @@ halved after max(2, patience // 3) flat epochs, at most `--epochs` epochs.
     nice -n 10 python benchmarks/fit/hetero/run.py --betas 1e-8 1e-7 1e-6 [--epochs 8] [--work /tmp/hetero]
 
 writes benchmarks/fit/hetero/results.json and results.md (after every β), and the trained models
-to benchmarks/fit/hetero/models/salt_n32_h<β>.
+to benchmarks/fit/hetero/models/salt_n32_h<β>. --append adds rows to the stored results (the
+shipped model's row is then not measured again); --render rewrites results.md from results.json.
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ def uniform_ebops(model_dir: Path) -> dict:
 
     model, _ = load_model(model_dir)
     s = hetero_summary(heterogenize(model))
-    return {"ebops": s["ebops"], "layers": {k: {"ebops": v["ebops"], "pruned": v["pruned"], "mean_bits": v["mean_bits"],
+    return {"ebops": s["ebops"], "weights": sum(v["weights"] for v in s["layers"].values()), "layers": {k: {"ebops": v["ebops"], "pruned": v["pruned"], "mean_bits": v["mean_bits"],
                                                 "widest": v["widest"]} for k, v in s["layers"].items()}}
 
 
@@ -93,7 +94,7 @@ def write(results: dict) -> None:
     lines = [
         "# Heterogeneous weight widths, SAL-T N = 32",
         "",
-        f"Made by `{results['command']}` ({results['date']}, {results['platform']}).",
+        "Made by " + ", then ".join(f"`{c}`" for c in results["commands"]) + f" ({results['date']}, {results['platform']}).",
         "Accuracy: test split of the shared jets. EBOPs: salt_hls.model.hetero (weight bits x input bits x copies, "
         "summed over every constant multiply). LUT ... latency: `salt-hls estimate` of the project converted with "
         "`--dense-strategy distributed_arithmetic`, Vitis, xcvu13p, 5 ns, II = 1; fits: l1t-default budget.",
@@ -123,8 +124,12 @@ def main(argv=None) -> int:
     ap.add_argument("--patience", type=int, default=3)
     ap.add_argument("--ramp", type=int, default=2)
     ap.add_argument("--work", type=Path, default=Path("/tmp/hetero"))
-    ap.add_argument("--no-uniform", action="store_true", help="skip the shipped uniform model's row")
+    ap.add_argument("--append", action="store_true", help="add rows to the stored results.json")
+    ap.add_argument("--render", action="store_true", help="only rewrite results.md from results.json")
     args = ap.parse_args(argv)
+    if args.render:
+        write(json.loads((HERE / "results.json").read_text()))
+        return 0
     for p in (JETS, FLOAT_TWIN, BUDGET):
         if not p.exists():
             sys.exit(f"missing {p}")
@@ -135,15 +140,19 @@ def main(argv=None) -> int:
     from salt_hls.train import TrainSettings, train
 
     args.work.mkdir(parents=True, exist_ok=True)
-    results = {"command": "nice -n 10 python benchmarks/fit/hetero/run.py " + " ".join(argv or sys.argv[1:]),
-               "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-               "platform": f"{platform.machine()}, {platform.system()}", "runs": []}
-    if not args.no_uniform:
+    command = "nice -n 10 python benchmarks/fit/hetero/run.py " + " ".join(argv or sys.argv[1:])
+    if args.append:
+        results = json.loads((HERE / "results.json").read_text())
+        results["commands"].append(command)
+    else:
+        results = {"commands": [command], "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+                   "platform": f"{platform.machine()}, {platform.system()}", "runs": []}
+    if not args.append:
         meta = load_metadata(SHIPPED)
         u = uniform_ebops(SHIPPED)
         c = cost(SHIPPED, args.work)
         results["runs"].append({"model": "keras_models/salt_n32 (uniform)", "beta": "—", "accuracy": meta["test_metrics"]["accuracy"],
-                                "ebops": u["ebops"], "layers": layer_rows(u["layers"], c["layer_lut"]), "cost": c})
+                                "ebops": u["ebops"], "weights": u["weights"], "layers": layer_rows(u["layers"], c["layer_lut"]), "cost": c})
         write(results)
     spec = ModelSpec.from_dict(load_metadata(FLOAT_TWIN)["spec"])
     spec = ModelSpec.from_dict({**spec.to_dict(), "quantized": True})
