@@ -12,7 +12,6 @@ from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
 
 from salt_hls.errors import ConfigError, DataError
-from salt_hls.estimate.cost import DEFAULT_BRAM_MIN_BITS, DSP_MIN_BITS
 
 SUMMARY_FILE = "salt_summary.json"  # written by salt_hls.hls.convert into every project
 BACKENDS = ("Vitis", "Vivado")
@@ -20,6 +19,9 @@ DEFAULT_PART = "xcvu13p-flga2577-2-e"
 DENSE_STRATEGIES = ("latency", "distributed_arithmetic")
 TABLE_IMPLS = ("auto", "lut", "bram")
 CAST_MODES = ("typed", "trn")
+# The estimator's two thresholds, defaults of EstimateOptions (salt_hls.estimate.cost applies them).
+DSP_MIN_BITS = 10  # narrower operand (signed bits) below this: HLS builds the product in LUTs
+DEFAULT_BRAM_MIN_BITS = 4096  # tables larger than this go to BRAM18 unless forced to LUT-ROM
 
 
 def setting(default, help: str, *, choices: tuple | None = None, type: type | None = None, option: str | None = None):
@@ -83,7 +85,7 @@ class ConvertSettings(_Settings):
         "(da4ml adder graphs, no DSPs).", choices=DENSE_STRATEGIES)
 
     def validate(self) -> None:
-        from salt_hls.budget.devices import lookup_part
+        from salt_hls.devices import lookup_part
 
         if self.backend not in BACKENDS:
             raise ConfigError(f"unknown backend {self.backend!r}; choose {' or '.join(BACKENDS)}")

@@ -32,7 +32,7 @@ def _tiny_model_dir(root: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def ip_project(tmp_path_factory):
-    from salt_hls.l1input.ip import build_ip
+    from salt_hls.ip.top import build_ip
 
     root = tmp_path_factory.mktemp("ip")
     model_dir = _tiny_model_dir(root)
@@ -74,7 +74,7 @@ def test_folded_network_gives_the_trained_bias_on_padding_and_takes_native_integ
 
 
 def test_ip_refuses_fewer_words_than_particles_before_converting(ip_project, tmp_path):
-    from salt_hls.l1input.ip import build_ip
+    from salt_hls.ip.top import build_ip
 
     with pytest.raises(ConfigError, match="M >= N candidate words"):
         build_ip(ip_project[0], tmp_path / "prj", n_candidates=N - 1)
@@ -97,7 +97,7 @@ def test_ip_signature_lists_every_port_in_order(ip_project):
 
 @pytest.mark.slow
 def test_ip_csim_equals_reference_bit_for_bit(ip_project):
-    from salt_hls.l1input.ip import compile_ip, reference, run_ip, stand_in_words
+    from salt_hls.ip.top import compile_ip, reference, run_ip, stand_in_words
 
     _, prj, _ = ip_project
     cand, jets = stand_in_words(200, M, seed=11)
@@ -112,7 +112,7 @@ def test_ip_csim_equals_reference_bit_for_bit(ip_project):
 
 def test_estimate_costs_the_input_stage(ip_project):
     from salt_hls.estimate.estimator import estimate_project
-    from salt_hls.l1input.cost import stage_cost
+    from salt_hls.estimate.input_stage import stage_cost
     from salt_hls.l1input.stage import StageConfig
 
     r = estimate_project(ip_project[1]).to_dict()
@@ -160,7 +160,7 @@ def test_bundle_tcl_names_the_top_and_part(bundle):
 
 def test_bundle_vectors_reproduce_through_the_reference(bundle, ip_project):
     from salt_hls.export.bundle import score_bits
-    from salt_hls.l1input.ip import reference
+    from salt_hls.ip.top import reference
 
     out, manifest = bundle
     rows = (out / "testbench" / "input_words.txt").read_text().split("\n")

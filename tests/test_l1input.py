@@ -11,7 +11,7 @@ from salt_hls.data.jets import JetSet
 from salt_hls.data.preprocess import Normalization, select_and_sort
 from salt_hls.errors import ConfigError, DataError
 from salt_hls.l1input import words as W
-from salt_hls.l1input.cost import stage_cost
+from salt_hls.estimate.input_stage import stage_cost
 from salt_hls.l1input.fold import first_layer, fold, weight_frac
 from salt_hls.l1input.sortnet import bitonic_stages, n_comparators, n_stages, sort_desc
 from salt_hls.l1input.stage import StageConfig, run, to_physics
@@ -292,7 +292,7 @@ def test_ip_from_written_words_equals_reference(shared_jets_path, tmp_path):
     from pathlib import Path
 
     from salt_hls.data.preprocess import split_indices
-    from salt_hls.l1input.ip import build_ip, compile_ip, reference, run_ip
+    from salt_hls.ip.top import build_ip, compile_ip, reference, run_ip
     from salt_hls.l1input.writer import load_words, write_words
 
     model_dir = Path(__file__).resolve().parents[1] / "keras_models" / "salt_n16"

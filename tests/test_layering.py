@@ -83,10 +83,6 @@ def test_model_and_emulate_are_in_no_import_cycle():
     assert tangled == [], f"import cycles through model or emulate: {tangled}"
 
 
-@pytest.mark.xfail(reason="open elsewhere: vendor <-> budget (vendor/report.py imports budget.devices, budget/check.py imports "
-                          "vendor.report); hls -> estimate -> l1input -> hls (hls/static_check.py imports estimate.project, "
-                          "estimate/estimator.py imports l1input.cost, l1input/ip.py imports hls.convert); "
-                          "estimate <-> settings (settings.py imports estimate.cost's defaults)")
 def test_the_layered_packages_import_each_other_without_cycles():
     tangled = [sorted(c) for c in cycles(import_graph()) if c & set(LAYERED)]
     assert tangled == [], f"import cycles through {LAYERED}: {tangled}"

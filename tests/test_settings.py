@@ -96,7 +96,8 @@ def test_one_exit_code_table():
     from salt_hls.cli.exit_codes import ExitCode
 
     assert [(c.name, int(c)) for c in ExitCode] == [
-        ("OK", 0), ("NOT_BIT_EXACT", 1), ("BAD_INPUT", 2), ("OVER_BUDGET", 3), ("NO_VENDOR_TOOL", 4), ("VENDOR_TOOL_FAILED", 5)]
+        ("OK", 0), ("NOT_BIT_EXACT", 1), ("BAD_INPUT", 2), ("OVER_BUDGET", 3), ("NO_VENDOR_TOOL", 4), ("VENDOR_TOOL_FAILED", 5),
+        ("TRIALS_FAILED", 6)]
     readme = (ROOT / "README.md").read_text()
     for c in ExitCode:
         assert f"| {int(c)} | `{c.name}` |" in readme

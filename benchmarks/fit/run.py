@@ -298,7 +298,7 @@ def main():
                     help="Models that also get the smaller-architecture (untrained) estimate.")
     args = ap.parse_args()
     budget = load_budget(BUDGET)
-    from salt_hls.budget.devices import lookup_part
+    from salt_hls.devices import lookup_part
 
     totals = lookup_part(budget.part).totals()
     results = {

@@ -6,7 +6,7 @@ against its bit-exact reference, on held-out shared jets.
 Writes the shared jets' first jets as words (salt_hls.l1input.writer, M = 2N candidate words per
 jet in the file's order), keeps the first `--jets` of the model's test split among them, builds
 the IP project (salt-hls ip), compiles its g++ testbench and compares every score bit with
-salt_hls.l1input.ip.reference (NumPy stage + emulate.Reference of the folded model). Writes
+salt_hls.ip.top.reference (NumPy stage + emulate.Reference of the folded model). Writes
 ip_results.json and ip_results.md beside this script (one row per model, merged).
 """
 
@@ -33,7 +33,7 @@ def main():
     args = ap.parse_args()
 
     from salt_hls.data.preprocess import split_indices
-    from salt_hls.l1input import ip as IP
+    from salt_hls.ip import top as IP
     from salt_hls.l1input.writer import load_words, write_words
     from salt_hls.model.io import load_metadata
 
@@ -80,7 +80,7 @@ def main():
     lines = ["# The IP from Level-1 words: C simulation against the bit-exact reference", "",
              "Held-out jets of the shared Pythia file (the model's test split), written as M = 2N PUPPI words per jet "
              "(`salt_hls.l1input.writer`), through the g++ C simulation of `salt_ip` (input stage + network) and through "
-             "`salt_hls.l1input.ip.reference` (NumPy stage + bit-exact reference of the folded model).", "",
+             "`salt_hls.ip.top.reference` (NumPy stage + bit-exact reference of the folded model).", "",
              "| model | N | M | jets | bit-exact jets | accuracy (IP) | build | compile | C sim | reference | command |",
              "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:

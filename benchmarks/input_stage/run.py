@@ -81,7 +81,7 @@ def main():
 
     from salt_hls.emulate.reference import Reference
     from salt_hls.evaluate import model_inputs, softmax
-    from salt_hls.l1input.cost import stage_cost
+    from salt_hls.estimate.input_stage import stage_cost
     from salt_hls.l1input.fold import fold, weight_frac
     from salt_hls.metrics import classifier_metrics
     from salt_hls.model.io import load_model
@@ -218,7 +218,7 @@ def _write_md(r: dict) -> None:
         f"Folded first layer: weights on 2^-{f['weight_frac']}, padding value (pt, deta, dphi) = {tuple(f['pad'])} "
         "native units (the normalization centre), where the folded layer gives exactly the trained bias.",
         "",
-        "Cost of the stage (`salt_hls.l1input.cost.stage_cost`, the estimator's rules; not compared with a vendor run):",
+        "Cost of the stage (`salt_hls.estimate.input_stage.stage_cost`, the estimator's rules; not compared with a vendor run):",
         "",
         "| M | N | LUT | DSP | combinational delay |",
         "|---|---|---|---|---|",

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from salt_hls.budget import devices
+from salt_hls import devices
 from salt_hls.errors import ConfigError
 from salt_hls.vendor.readers import HLS_RESOURCES
 from salt_hls.vendor.report import STAGES, SynthReport

@@ -23,7 +23,7 @@ from salt_hls.settings import ConvertSettings
 def ip_command(model_path, out, n_candidates, settings, force, as_json):
     """Convert MODEL with its input normalization folded into the first layer and write the IP top
     (firmware/salt_ip.cpp): Level-1 PUPPI words + the jet word in, class scores out."""
-    from salt_hls.l1input.ip import build_ip
+    from salt_hls.ip.top import build_ip
 
     ip = build_ip(model_path, out, settings, n_candidates=n_candidates, force=force)
     if as_json:

@@ -36,6 +36,7 @@ from salt_hls.errors import DataError
 from salt_hls.estimate.project import Call, Project, log2_ceil
 from salt_hls.fixed import FixedType
 from salt_hls.geometry import same_padding
+from salt_hls.settings import DEFAULT_BRAM_MIN_BITS, DSP_MIN_BITS
 
 # ---------------------------------------------------------------- technology (UltraScale+, speed grade -2)
 
@@ -48,12 +49,10 @@ T_ROM_LUT_DEEP_NS = 1.6
 BRAM_LATENCY_CYCLES = 1  # address registered at the edge, data out in the next cycle
 T_BRAM_CLK_TO_OUT_NS = 1.2  # BRAM output without its optional output register
 DSP_PORTS = (27, 18)  # DSP48E2 signed multiplier
-DSP_MIN_BITS = 10  # narrower operand (signed bits) below this: HLS builds the product in LUTs
 DSP_PACK_MAX_PRODUCT_BITS = 18  # packing two products in one DSP48E2 (WP486): each product within 18 bits
 DSP_PACK_CORRECTION_LUTS = 8  # sign correction of the upper product, per packed DSP
 BRAM18_SHAPES = ((16384, 1), (8192, 2), (4096, 4), (2048, 9), (1024, 18), (512, 36))
 BRAM_PORTS = 2
-DEFAULT_BRAM_MIN_BITS = 4096  # tables larger than this go to BRAM18 unless forced to LUT-ROM
 
 # da4ml options: those of hls4ml 1.3's distributed_arithmetic pass (DA_HARD_DC defaults to 2)
 DA_HWCONF = (1, -1, -1)

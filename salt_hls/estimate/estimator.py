@@ -103,11 +103,11 @@ def estimate_project(path: str | Path, options: EstimateOptions | None = None) -
     # A project built with the Level-1 input stage (salt-hls ip) runs it before the network.
     stage_cycles = 0
     if "ip" in project.summary:
-        from salt_hls.l1input.cost import estimate_layer
+        from salt_hls.estimate.input_stage import estimate_layer
 
         layers.insert(0, estimate_layer(project.summary["ip"], sched.usable_ns))
         stage_cycles = layers[0]["latency_cycles"]
-        notes.append(f"the input stage (IP top {project.summary['ip']['top']}) is costed by salt_hls.l1input.cost and adds "
+        notes.append(f"the input stage (IP top {project.summary['ip']['top']}) is costed by salt_hls.estimate.input_stage and adds "
                      f"{stage_cycles} cycles before the network; the network's layer cycles count from its end")
     totals = {
         "LUT": sum(layer["lut"] for layer in layers),

@@ -102,7 +102,7 @@ def export_project(project, out, force: bool = False, words=None, max_jets: int 
     words: a words file (salt-hls write-words) for the testbench vectors, else seeded stand-in
     jets; estimate: an estimate/report JSON (default PROJECT/estimate.json when present)."""
     from salt_hls.hls.convert import MODEL_COPY, PROJECT_NAME
-    from salt_hls.l1input import ip as IP
+    from salt_hls.ip import top as IP
     from salt_hls.settings import read_summary, require
 
     project, out = Path(project), Path(out)
@@ -125,7 +125,7 @@ def export_project(project, out, force: bool = False, words=None, max_jets: int 
         vector_source = f"the first {len(jets)} jets of {Path(words).name}"
     else:
         cand, jets = IP.stand_in_words(max_jets, ip["candidates"], seed=1)
-        vector_source = f"{max_jets} seeded stand-in jets (salt_hls.l1input.ip.stand_in_words, seed 1)"
+        vector_source = f"{max_jets} seeded stand-in jets (salt_hls.ip.top.stand_in_words, seed 1)"
     replace = check_out_dir(out, force)
 
     scores = IP.reference(project, cand, jets)  # TensorFlow: after every argument is checked
@@ -202,7 +202,7 @@ def export_project(project, out, force: bool = False, words=None, max_jets: int 
                      f"{ip['candidates']} candidate words (decimal uint64)",
             "expected": "testbench/expected_scores.txt: per jet out_valid and the scores g q W Z t (exact decimals, as the testbench prints them: diff its output with this file); "
                         f"testbench/expected_bits.txt: the scores' {fmt} bit patterns (hex, two's complement)",
-            "reference": "salt_hls.l1input.ip.reference: the NumPy input stage + salt_hls.emulate.Reference of the folded model",
+            "reference": "salt_hls.ip.top.reference: the NumPy input stage + salt_hls.emulate.Reference of the folded model",
             "run": TESTBENCH_RUN.format(tb=IP.TESTBENCH, network=PROJECT_NAME),
         },
         "vendor": {**vendor, "scripts": dict(tcl.TOOLS)},
@@ -221,7 +221,7 @@ def check_bundle(out) -> dict:
         from salt_hls.errors import ConfigError
 
         raise ConfigError("g++ is not on PATH; install it (Debian: apt-get install g++) to C-simulate the bundle")
-    from salt_hls.l1input.ip import TESTBENCH
+    from salt_hls.ip.top import TESTBENCH
 
     build = subprocess.run([gxx, "-O1", "-std=c++14", "-Ihls/firmware", "-Ihls/firmware/ap_types",
                             '-DWEIGHTS_DIR="hls/firmware/weights"', f"hls/{TESTBENCH}", *manifest["synthesis_sources"],

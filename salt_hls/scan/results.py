@@ -10,7 +10,7 @@ import shutil
 from pathlib import Path
 
 from salt_hls.budget.check import evaluate, parse_budget
-from salt_hls.budget.devices import lookup_part
+from salt_hls.devices import lookup_part
 from salt_hls.errors import ConfigError, DataError
 from salt_hls.scan.runner import SCAN_JSON
 from salt_hls.scan.trial import ESTIMATE, read_result, trial_dir

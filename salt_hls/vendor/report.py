@@ -15,7 +15,7 @@ import json
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from salt_hls.budget import devices
+from salt_hls import devices
 from salt_hls.errors import DataError, SaltError
 from salt_hls.vendor.locate import locate
 from salt_hls.vendor.readers import (
@@ -365,7 +365,7 @@ def _check_totals(report: SynthReport) -> None:
     """Note (not fail) when devices.py and the tool disagree on the part's totals."""
     known = devices.find_part(report.part) if report.part else None
     if report.part and known is None:
-        report.notes.append(f"part {report.part} is not in salt_hls/budget/devices.py; percentages use the report's own totals")
+        report.notes.append(f"part {report.part} is not in salt_hls/devices.py; percentages use the report's own totals")
     elif known is not None and report.report_totals:
         diff = [r for r in HLS_RESOURCES if report.report_totals.get(r) not in (None, known.totals()[r])]
         if diff:

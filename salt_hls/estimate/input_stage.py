@@ -77,7 +77,7 @@ def estimate_layer(ip: dict, usable_ns: float) -> dict:
         "start": {"cycle": 0, "ns": 0.0}, "end": {"cycle": cycles, "ns": round(c["delay_ns"], 3)},
         "steps": [{"what": name, "luts": part["luts"]} for name, part in c["parts"].items()],
         "cmvm": [], "multipliers": [], "tables": [],
-        "notes": [f"salt_hls.l1input.cost.stage_cost: M = {c['n_in']} words, N = {c['n_out']}; "
+        "notes": [f"salt_hls.estimate.input_stage.stage_cost: M = {c['n_in']} words, N = {c['n_out']}; "
                   f"{c['delay_ns']} ns of logic in {cycles} cycles; its pipeline registers are not counted"],
         "latency_cycles": cycles,
     }

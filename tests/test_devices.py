@@ -2,8 +2,8 @@
 
 import pytest
 
-from salt_hls.budget import devices
-from salt_hls.budget.devices import PARTS, Part, find_part, lookup_part, same_part, spelling
+from salt_hls import devices
+from salt_hls.devices import PARTS, Part, find_part, lookup_part, same_part, spelling
 from salt_hls.errors import ConfigError
 
 

@@ -107,7 +107,7 @@ struct salt_ip_stage_config : nnet::salt_input_stage_config {{
                      + [p["name"] for p in port_list if p["direction"] == "out"])
     decls = "\n".join(f"        {p['ctype']} {p['name']};" for p in port_list if p["direction"] == "out")
     prints = " ".join(f"std::printf(\" %.17g\", {p['name']}.to_double());" for p in port_list if p["name"].startswith("score_"))
-    (project / TESTBENCH).write_text(f"""// g++ testbench of the IP top (salt_hls/l1input/ip.py compiles and drives it).
+    (project / TESTBENCH).write_text(f"""// g++ testbench of the IP top (salt_hls/ip/top.py compiles and drives it).
 // stdin: the number of jets, then per jet: in_valid, the jet word, {cfg.n_in} candidate words (decimal).
 // stdout: per jet: out_valid and the {n_classes} scores.
 #include <cstdio>
@@ -187,7 +187,7 @@ def build_ip(model_dir, out_dir, settings=None, n_candidates: int | None = None,
     check_output_dir(out_dir, force)
 
     from salt_hls.hls.convert import PROJECT_NAME, convert
-    from salt_hls.l1input.network import fold_model
+    from salt_hls.ip.network import fold_model
     from salt_hls.l1input.stage import run
     from salt_hls.model.io import load_model, save_model
 

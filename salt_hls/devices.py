@@ -74,7 +74,7 @@ def lookup_part(name: str) -> Part:
     if part is None:
         raise ConfigError(
             f"unknown FPGA part {name!r}; known parts: {', '.join(known_parts())} "
-            "(add its totals to salt_hls/budget/devices.py)"
+            "(add its totals to salt_hls/devices.py)"
         )
     return part
 
