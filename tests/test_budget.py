@@ -129,7 +129,15 @@ def test_resources_from_prefers_post_synthesis_and_can_be_forced():
     forced = evaluate(report, parse_budget(GOOD | {"resources_from": "hls_estimate"}))
     assert [r.figure for r in forced.rows if not r.ok] == ["LUT (HLS estimate)"]
     no_post = evaluate(_report(), parse_budget(GOOD | {"resources_from": "post_synthesis"}))
-    assert not no_post.fits and any("no post-synthesis resource figures" in n for n in no_post.notes)
+    assert not no_post.fits and any("no estimate resource figures" in n for n in no_post.notes)
+
+
+def test_resource_rows_name_the_evidence_they_read():
+    post = {"post_synthesis": {"LUT": 100, "FF": 100, "DSP": 0, "BRAM18": 0, "URAM": 0}}
+    labels = {kind: [r.figure for r in evaluate(_report(kind=kind, resources=post, **extra), parse_budget(GOOD)).rows][-5]
+              for kind, extra in (("estimate", {}), ("open-synthesis", {"tool": "yosys", "tool_version": "0.70"}),
+                                  ("vendor", {"tool": "vivado", "tool_version": "2020.1"}))}
+    assert labels == {"estimate": "LUT (estimate)", "open-synthesis": "LUT (open synthesis)", "vendor": "LUT (post-synthesis)"}
 
 
 def test_other_part_is_recomputed_against_the_budget_part(vendor_reports):  # skips without ../shared (conftest.py)

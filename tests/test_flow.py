@@ -26,7 +26,7 @@ def test_flow_on_shipped_n16(tmp_path, shared_jets_path, capsys):
     assert s["bit_exact"] and s["csim"]["n_jets"] == s["csim"]["n_bit_exact"] == 200
     assert s["estimate"]["ii_cycles"] == 1 and not s["budget"]["fits"]
     over = {r["figure"] for r in s["budget"]["rows"] if not r["ok"]}
-    assert over == {"latency max", "LUT (post-synthesis)", "DSP (post-synthesis)"}  # `check`'s figure names
+    assert over == {"latency max", "LUT (estimate)", "DSP (estimate)"}  # `check`'s figure names
     assert s["settings"] == {"backend": "Vitis", "part": "xcvu13p-flga2577-2-e", "clock_ns": 5.0, "reuse": 1,
                              "parallelization": None, "dense_strategy": "latency"}
     assert json.loads((tmp_path / "a" / "summary.json").read_text()) == s

@@ -154,7 +154,7 @@ def test_flow_table_labels_the_estimate_and_formats_like_check(capsys):
         "estimate": {"kind": "estimate", "latency_cycles": 37, "latency_ns": 185.0, "ii_cycles": 1,
                      "resources": {"LUT": 836052, "FF": 1, "DSP": 2304, "BRAM18": 416}, "dominant_luts": []},
         "budget": {"fits": False, "notes": [], "rows": [
-            {"figure": "LUT (post-synthesis)", "value": 48.123456, "limit": 13.0, "unit": "%", "ok": False}]},
+            {"figure": "LUT (estimate)", "value": 48.123456, "limit": 13.0, "unit": "%", "ok": False}]},
     }
     _print_flow(summary)
     out = capsys.readouterr().out

@@ -227,7 +227,7 @@ def run_model(model: str, work: Path, budget, variants: bool, arch_variants: boo
 
 
 def _pct_cell(s, r):
-    ok = s["check"].get(f"{r} (post-synthesis)", {}).get("fits")
+    ok = s["check"].get(f"{r} (estimate)", {}).get("fits")
     return f"{s[r]:,} ({s['pct'][r]:.1f} %){'' if ok else ' ✗'}"
 
 

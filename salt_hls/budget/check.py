@@ -25,6 +25,14 @@ _THROUGHPUT = ("ii_max_cycles", "jet_interval_max_ns")  # at least one
 _KNOWN = ("schema_version", "name", "resources_from", *_REQUIRED, *_THROUGHPUT)
 _RESOURCES_FROM = ("auto", *STAGES)
 _STAGE_LABEL = {"hls_estimate": "HLS estimate", "post_synthesis": "post-synthesis"}
+# The schema keeps an estimate's and an open synthesis's resources under post_synthesis: their rows
+# say which evidence they are, not "post-synthesis".
+_KIND_LABEL = {"estimate": "estimate", "open-synthesis": "open synthesis"}
+
+
+def stage_label(stage: str, kind: str) -> str:
+    """How a budget row names the resource figures it read: the report stage, or the evidence kind."""
+    return _KIND_LABEL.get(kind, _STAGE_LABEL[stage]) if stage == "post_synthesis" else _STAGE_LABEL[stage]
 
 
 @dataclass
@@ -174,10 +182,11 @@ def evaluate(report: SynthReport, budget: Budget) -> CheckResult:
         )
     stage = report.resource_stage(budget.resources_from)
     pct = report.utilization_pct(part.totals()).get(stage)
+    label = stage_label(stage, report.kind)
     if pct is None:
-        result.notes.append(f"the report has no {_STAGE_LABEL[stage]} resource figures")
+        result.notes.append(f"the report has no {label} resource figures")
     for r, limit in budget.resource_max_pct.items():
-        row(f"{r} ({_STAGE_LABEL[stage]})", None if pct is None else pct[r], limit, "%")
+        row(f"{r} ({label})", None if pct is None else pct[r], limit, "%")
     for r in result.rows:
         if r.value is None:
             result.notes.append(f"{r.figure}: missing from the report, counted as not fitting")

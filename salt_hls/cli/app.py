@@ -238,18 +238,12 @@ def _print_flow(s: dict) -> None:
     t.add_row("estimate", f"latency {e['latency_cycles']} cycles = {e['latency_ns']} ns, II {e['ii_cycles']}; {used}")
     t.add_row("largest LUT users", ", ".join(f"{n} {p} %" for n, _, p in e["dominant_luts"]))
     for row in s["budget"]["rows"]:
-        t.add_row(f"budget: {_figure_label(row['figure'], e['kind'])}",
+        t.add_row(f"budget: {row['figure']}",
                   f"{budget_value(row['value'])} / {budget_value(row['limit'])} {row['unit']}  {'ok' if row['ok'] else 'EXCEEDS'}")
     t.add_row("fits the budget", "yes" if s["budget"]["fits"] else "no")
     Console().print(t)
     for note in s["budget"]["notes"]:
         Console().print(f"note: {note}")
-
-
-def _figure_label(figure: str, kind: str) -> str:
-    """The budget check names resource rows by the report stage they read, and the report schema
-    keeps an estimate's resources under post_synthesis: in the flow they are estimates, say so."""
-    return figure.replace("(post-synthesis)", "(estimate)") if kind == "estimate" else figure
 
 
 def _attach_synth_commands():
