@@ -32,10 +32,10 @@ template <class q_T, class k_T, class res_T, typename CONFIG_T>
 void attention_scores_group(q_T q[CONFIG_T::n_particles * CONFIG_T::width], k_T kt[CONFIG_T::k * CONFIG_T::width],
                             res_T s_g[CONFIG_T::n_heads * (CONFIG_T::n_particles / CONFIG_T::n_groups) * CONFIG_T::k],
                             const unsigned g) {
-    #pragma HLS INLINE off
-    #pragma HLS FUNCTION_INSTANTIATE variable=g
-    #pragma HLS PIPELINE II=CONFIG_T::reuse_factor
-    #pragma HLS ALLOCATION operation instances=mul limit=CONFIG_T::multiplier_limit
+#pragma HLS INLINE off
+#pragma HLS FUNCTION_INSTANTIATE variable = g
+#pragma HLS PIPELINE II = CONFIG_T::reuse_factor
+#pragma HLS ALLOCATION operation instances = mul limit = CONFIG_T::multiplier_limit
     static const unsigned per = CONFIG_T::n_particles / CONFIG_T::n_groups;
 Head:
     for (unsigned h = 0; h < CONFIG_T::n_heads; h++) {
@@ -59,17 +59,17 @@ Head:
 template <class q_T, class k_T, class res_T, typename CONFIG_T>
 void attention_scores(q_T q[CONFIG_T::n_particles * CONFIG_T::width], k_T kt[CONFIG_T::k * CONFIG_T::width],
                       res_T s[CONFIG_T::n_heads * CONFIG_T::n_particles * CONFIG_T::k]) {
-    #pragma HLS INLINE off
-    #pragma HLS PIPELINE II=CONFIG_T::reuse_factor
-    #pragma HLS ARRAY_PARTITION variable=q complete
-    #pragma HLS ARRAY_PARTITION variable=kt complete
-    #pragma HLS ARRAY_PARTITION variable=s complete
+#pragma HLS INLINE off
+#pragma HLS PIPELINE II = CONFIG_T::reuse_factor
+#pragma HLS ARRAY_PARTITION variable = q complete
+#pragma HLS ARRAY_PARTITION variable = kt complete
+#pragma HLS ARRAY_PARTITION variable = s complete
     static const unsigned per = CONFIG_T::n_particles / CONFIG_T::n_groups;
     res_T s_g[CONFIG_T::n_groups][CONFIG_T::n_heads * per * CONFIG_T::k];
-    #pragma HLS ARRAY_PARTITION variable=s_g complete dim=0
+#pragma HLS ARRAY_PARTITION variable = s_g complete dim = 0
 Group:
     for (unsigned g = 0; g < CONFIG_T::n_groups; g++) {
-        #pragma HLS UNROLL
+#pragma HLS UNROLL
         attention_scores_group<q_T, k_T, res_T, CONFIG_T>(q, kt, s_g[g], g);
     }
 Gather:
@@ -98,12 +98,13 @@ struct weighted_values_config {
 
 // Particles [g * per, (g + 1) * per) into o_g (i, col); one pipelined instance per group (see attention_scores_group).
 template <class a_T, class v_T, class res_T, typename CONFIG_T>
-void weighted_values_group(a_T a[CONFIG_T::n_heads * CONFIG_T::n_particles * CONFIG_T::k], v_T vt[CONFIG_T::k * CONFIG_T::width],
+void weighted_values_group(a_T a[CONFIG_T::n_heads * CONFIG_T::n_particles * CONFIG_T::k],
+                           v_T vt[CONFIG_T::k * CONFIG_T::width],
                            res_T o_g[(CONFIG_T::n_particles / CONFIG_T::n_groups) * CONFIG_T::width], const unsigned g) {
-    #pragma HLS INLINE off
-    #pragma HLS FUNCTION_INSTANTIATE variable=g
-    #pragma HLS PIPELINE II=CONFIG_T::reuse_factor
-    #pragma HLS ALLOCATION operation instances=mul limit=CONFIG_T::multiplier_limit
+#pragma HLS INLINE off
+#pragma HLS FUNCTION_INSTANTIATE variable = g
+#pragma HLS PIPELINE II = CONFIG_T::reuse_factor
+#pragma HLS ALLOCATION operation instances = mul limit = CONFIG_T::multiplier_limit
     static const unsigned per = CONFIG_T::n_particles / CONFIG_T::n_groups;
 Particle:
     for (unsigned i = 0; i < per; i++) {
@@ -124,17 +125,17 @@ Particle:
 template <class a_T, class v_T, class res_T, typename CONFIG_T>
 void weighted_values(a_T a[CONFIG_T::n_heads * CONFIG_T::n_particles * CONFIG_T::k], v_T vt[CONFIG_T::k * CONFIG_T::width],
                      res_T o[CONFIG_T::n_particles * CONFIG_T::width]) {
-    #pragma HLS INLINE off
-    #pragma HLS PIPELINE II=CONFIG_T::reuse_factor
-    #pragma HLS ARRAY_PARTITION variable=a complete
-    #pragma HLS ARRAY_PARTITION variable=vt complete
-    #pragma HLS ARRAY_PARTITION variable=o complete
+#pragma HLS INLINE off
+#pragma HLS PIPELINE II = CONFIG_T::reuse_factor
+#pragma HLS ARRAY_PARTITION variable = a complete
+#pragma HLS ARRAY_PARTITION variable = vt complete
+#pragma HLS ARRAY_PARTITION variable = o complete
     static const unsigned per = CONFIG_T::n_particles / CONFIG_T::n_groups;
     res_T o_g[CONFIG_T::n_groups][per * CONFIG_T::width];
-    #pragma HLS ARRAY_PARTITION variable=o_g complete dim=0
+#pragma HLS ARRAY_PARTITION variable = o_g complete dim = 0
 Group:
     for (unsigned g = 0; g < CONFIG_T::n_groups; g++) {
-        #pragma HLS UNROLL
+#pragma HLS UNROLL
         weighted_values_group<a_T, v_T, res_T, CONFIG_T>(a, vt, o_g[g], g);
     }
 Gather:

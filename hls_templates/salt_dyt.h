@@ -27,10 +27,10 @@ struct dynamic_tanh_config {
 template <class data_T, class res_T, typename CONFIG_T>
 void dynamic_tanh_group(data_T x[CONFIG_T::n_in], res_T y_g[CONFIG_T::n_in / CONFIG_T::n_groups],
                         typename CONFIG_T::weight_t alpha_beta[2], res_T table[CONFIG_T::table_size], const unsigned g) {
-    #pragma HLS INLINE off
-    #pragma HLS FUNCTION_INSTANTIATE variable=g
-    #pragma HLS PIPELINE II=CONFIG_T::reuse_factor
-    #pragma HLS ARRAY_PARTITION variable=table complete
+#pragma HLS INLINE off
+#pragma HLS FUNCTION_INSTANTIATE variable = g
+#pragma HLS PIPELINE II = CONFIG_T::reuse_factor
+#pragma HLS ARRAY_PARTITION variable = table complete
     static const unsigned per = CONFIG_T::n_in / CONFIG_T::n_groups;
 Element:
     for (unsigned e = 0; e < per; e++) {
@@ -54,16 +54,16 @@ Element:
 template <class data_T, class res_T, typename CONFIG_T>
 void dynamic_tanh(data_T x[CONFIG_T::n_in], res_T y[CONFIG_T::n_in], typename CONFIG_T::weight_t alpha_beta[2],
                   res_T table[CONFIG_T::table_size]) {
-    #pragma HLS INLINE off
-    #pragma HLS PIPELINE II=CONFIG_T::reuse_factor
-    #pragma HLS ARRAY_PARTITION variable=x complete
-    #pragma HLS ARRAY_PARTITION variable=y complete
+#pragma HLS INLINE off
+#pragma HLS PIPELINE II = CONFIG_T::reuse_factor
+#pragma HLS ARRAY_PARTITION variable = x complete
+#pragma HLS ARRAY_PARTITION variable = y complete
     static const unsigned per = CONFIG_T::n_in / CONFIG_T::n_groups;
     res_T y_g[CONFIG_T::n_groups][per];
-    #pragma HLS ARRAY_PARTITION variable=y_g complete dim=0
+#pragma HLS ARRAY_PARTITION variable = y_g complete dim = 0
 Group:
     for (unsigned g = 0; g < CONFIG_T::n_groups; g++) {
-        #pragma HLS UNROLL
+#pragma HLS UNROLL
         dynamic_tanh_group<data_T, res_T, CONFIG_T>(x, y_g[g], alpha_beta, table, g);
     }
 Gather:

@@ -32,9 +32,9 @@ void logit_conv_group(data_T s[CONFIG_T::n_heads * CONFIG_T::n_particles * CONFI
                       res_T y_g[CONFIG_T::n_heads * (CONFIG_T::n_particles / CONFIG_T::n_groups) * CONFIG_T::k],
                       typename CONFIG_T::weight_t w[CONFIG_T::height * CONFIG_T::k], typename CONFIG_T::bias_t b[1],
                       const unsigned g) {
-    #pragma HLS INLINE off
-    #pragma HLS FUNCTION_INSTANTIATE variable=g
-    #pragma HLS PIPELINE II=CONFIG_T::reuse_factor
+#pragma HLS INLINE off
+#pragma HLS FUNCTION_INSTANTIATE variable = g
+#pragma HLS PIPELINE II = CONFIG_T::reuse_factor
     static const unsigned per = CONFIG_T::n_particles / CONFIG_T::n_groups;
 Head:
     for (unsigned h = 0; h < CONFIG_T::n_heads; h++) {
@@ -65,17 +65,17 @@ template <class data_T, class res_T, typename CONFIG_T>
 void logit_conv(data_T s[CONFIG_T::n_heads * CONFIG_T::n_particles * CONFIG_T::k],
                 res_T y[CONFIG_T::n_heads * CONFIG_T::n_particles * CONFIG_T::k],
                 typename CONFIG_T::weight_t w[CONFIG_T::height * CONFIG_T::k], typename CONFIG_T::bias_t b[1]) {
-    #pragma HLS INLINE off
-    #pragma HLS PIPELINE II=CONFIG_T::reuse_factor
-    #pragma HLS ARRAY_PARTITION variable=s complete
-    #pragma HLS ARRAY_PARTITION variable=y complete
-    #pragma HLS ARRAY_PARTITION variable=w complete
+#pragma HLS INLINE off
+#pragma HLS PIPELINE II = CONFIG_T::reuse_factor
+#pragma HLS ARRAY_PARTITION variable = s complete
+#pragma HLS ARRAY_PARTITION variable = y complete
+#pragma HLS ARRAY_PARTITION variable = w complete
     static const unsigned per = CONFIG_T::n_particles / CONFIG_T::n_groups;
     res_T y_g[CONFIG_T::n_groups][CONFIG_T::n_heads * per * CONFIG_T::k];
-    #pragma HLS ARRAY_PARTITION variable=y_g complete dim=0
+#pragma HLS ARRAY_PARTITION variable = y_g complete dim = 0
 Group:
     for (unsigned g = 0; g < CONFIG_T::n_groups; g++) {
-        #pragma HLS UNROLL
+#pragma HLS UNROLL
         logit_conv_group<data_T, res_T, CONFIG_T>(s, y_g[g], w, b, g);
     }
 Gather:

@@ -27,11 +27,11 @@ template <class data_T, class res_T, typename CONFIG_T>
 void partition_projection(data_T x[CONFIG_T::n_particles * CONFIG_T::width],
                           res_T y[CONFIG_T::n_partitions * CONFIG_T::width],
                           typename CONFIG_T::weight_t w[CONFIG_T::n_heads * CONFIG_T::n_partitions * CONFIG_T::chunk]) {
-    #pragma HLS INLINE off
-    #pragma HLS PIPELINE II=CONFIG_T::reuse_factor
-    #pragma HLS ARRAY_PARTITION variable=x complete
-    #pragma HLS ARRAY_PARTITION variable=y complete
-    #pragma HLS ARRAY_PARTITION variable=w complete
+#pragma HLS INLINE off
+#pragma HLS PIPELINE II = CONFIG_T::reuse_factor
+#pragma HLS ARRAY_PARTITION variable = x complete
+#pragma HLS ARRAY_PARTITION variable = y complete
+#pragma HLS ARRAY_PARTITION variable = w complete
 Partition:
     for (unsigned j = 0; j < CONFIG_T::n_partitions; j++) {
     Column:
@@ -65,11 +65,11 @@ struct linformer_projection_config {
 template <class data_T, class res_T, typename CONFIG_T>
 void linformer_projection(data_T x[CONFIG_T::n_particles * CONFIG_T::width], res_T y[CONFIG_T::k * CONFIG_T::width],
                           typename CONFIG_T::weight_t e[CONFIG_T::n_heads * CONFIG_T::n_particles * CONFIG_T::k]) {
-    #pragma HLS INLINE off
-    #pragma HLS PIPELINE II=CONFIG_T::reuse_factor
-    #pragma HLS ARRAY_PARTITION variable=x complete
-    #pragma HLS ARRAY_PARTITION variable=y complete
-    #pragma HLS ARRAY_PARTITION variable=e complete
+#pragma HLS INLINE off
+#pragma HLS PIPELINE II = CONFIG_T::reuse_factor
+#pragma HLS ARRAY_PARTITION variable = x complete
+#pragma HLS ARRAY_PARTITION variable = y complete
+#pragma HLS ARRAY_PARTITION variable = e complete
 Row:
     for (unsigned j = 0; j < CONFIG_T::k; j++) {
     Column:

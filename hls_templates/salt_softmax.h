@@ -18,8 +18,8 @@ struct partition_softmax_config {
     static const unsigned k = 4;
     static const unsigned exp_size = 1024;
     static const unsigned inv_size = 1024;
-    static const unsigned diff_shift = 2;  // fractional bits of diff_t minus exp_index_bits
-    static const unsigned sum_shift = 9;   // fractional bits of sum_t minus inv_index_bits
+    static const unsigned diff_shift = 2; // fractional bits of diff_t minus exp_index_bits
+    static const unsigned sum_shift = 9;  // fractional bits of sum_t minus inv_index_bits
     static const unsigned reuse_factor = 1;
     static const unsigned n_groups = 1; // row groups, one pipelined function each (salt_hls.hls.structure)
     typedef float diff_t;
@@ -32,14 +32,15 @@ struct partition_softmax_config {
 // The tables are partitioned completely: every look-up reads its own copy (a LUT-ROM), so the
 // hundreds of data-dependent reads of one clock never compete for memory ports.
 template <class data_T, class res_T, typename CONFIG_T>
-void partition_softmax_group(data_T s[CONFIG_T::n_rows * CONFIG_T::k], res_T a_g[(CONFIG_T::n_rows / CONFIG_T::n_groups) * CONFIG_T::k],
+void partition_softmax_group(data_T s[CONFIG_T::n_rows * CONFIG_T::k],
+                             res_T a_g[(CONFIG_T::n_rows / CONFIG_T::n_groups) * CONFIG_T::k],
                              typename CONFIG_T::exp_t exp_table[CONFIG_T::exp_size],
                              typename CONFIG_T::inv_t inv_table[CONFIG_T::inv_size], const unsigned g) {
-    #pragma HLS INLINE off
-    #pragma HLS FUNCTION_INSTANTIATE variable=g
-    #pragma HLS PIPELINE II=CONFIG_T::reuse_factor
-    #pragma HLS ARRAY_PARTITION variable=exp_table complete
-    #pragma HLS ARRAY_PARTITION variable=inv_table complete
+#pragma HLS INLINE off
+#pragma HLS FUNCTION_INSTANTIATE variable = g
+#pragma HLS PIPELINE II = CONFIG_T::reuse_factor
+#pragma HLS ARRAY_PARTITION variable = exp_table complete
+#pragma HLS ARRAY_PARTITION variable = inv_table complete
     static const unsigned per = CONFIG_T::n_rows / CONFIG_T::n_groups;
 Row:
     for (unsigned i = 0; i < per; i++) {
@@ -51,7 +52,7 @@ Row:
                 m = s[r * CONFIG_T::k + j];
         }
         typename CONFIG_T::exp_t e[CONFIG_T::k];
-        #pragma HLS ARRAY_PARTITION variable=e complete
+#pragma HLS ARRAY_PARTITION variable = e complete
         typename CONFIG_T::sum_t sum = 0;
     Exp:
         for (unsigned j = 0; j < CONFIG_T::k; j++) {
@@ -76,16 +77,16 @@ template <class data_T, class res_T, typename CONFIG_T>
 void partition_softmax(data_T s[CONFIG_T::n_rows * CONFIG_T::k], res_T a[CONFIG_T::n_rows * CONFIG_T::k],
                        typename CONFIG_T::exp_t exp_table[CONFIG_T::exp_size],
                        typename CONFIG_T::inv_t inv_table[CONFIG_T::inv_size]) {
-    #pragma HLS INLINE off
-    #pragma HLS PIPELINE II=CONFIG_T::reuse_factor
-    #pragma HLS ARRAY_PARTITION variable=s complete
-    #pragma HLS ARRAY_PARTITION variable=a complete
+#pragma HLS INLINE off
+#pragma HLS PIPELINE II = CONFIG_T::reuse_factor
+#pragma HLS ARRAY_PARTITION variable = s complete
+#pragma HLS ARRAY_PARTITION variable = a complete
     static const unsigned per = CONFIG_T::n_rows / CONFIG_T::n_groups;
     res_T a_g[CONFIG_T::n_groups][per * CONFIG_T::k];
-    #pragma HLS ARRAY_PARTITION variable=a_g complete dim=0
+#pragma HLS ARRAY_PARTITION variable = a_g complete dim = 0
 Group:
     for (unsigned g = 0; g < CONFIG_T::n_groups; g++) {
-        #pragma HLS UNROLL
+#pragma HLS UNROLL
         partition_softmax_group<data_T, res_T, CONFIG_T>(s, a_g[g], exp_table, inv_table, g);
     }
 Gather:

@@ -64,7 +64,9 @@ def find_part(name: str) -> Part | None:
     # the string or by a letter (the package code), so that xcvu1 never matches xcvu13p.
     hits = [p for p in PARTS if key.startswith(p.die) and (len(key) == len(p.die) or key[len(p.die)].isalpha())]
     if len(hits) > 1:
-        raise ConfigError(f"part {name!r} matches several known parts ({', '.join(h.part for h in hits)}); give the full part string")
+        raise ConfigError(
+            f"part {name!r} matches several known parts ({', '.join(h.part for h in hits)}); give the full part string"
+        )
     return hits[0] if hits else None
 
 
@@ -73,8 +75,7 @@ def lookup_part(name: str) -> Part:
     part = find_part(name)
     if part is None:
         raise ConfigError(
-            f"unknown FPGA part {name!r}; known parts: {', '.join(known_parts())} "
-            "(add its totals to salt_hls/devices.py)"
+            f"unknown FPGA part {name!r}; known parts: {', '.join(known_parts())} (add its totals to salt_hls/devices.py)"
         )
     return part
 

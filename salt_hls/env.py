@@ -49,7 +49,8 @@ def check_environment() -> dict:
             problems.append(f"{pkg} {v[pkg] or 'is missing'}; salt-hls needs {pkg}=={want}")
     if problems:
         raise EnvironmentProblem(
-            "this Python environment cannot run salt-hls:\n  - " + "\n  - ".join(problems)
+            "this Python environment cannot run salt-hls:\n  - "
+            + "\n  - ".join(problems)
             + "\nCreate the pinned environment with `make venv` (see README)."
         )
     return v

@@ -54,7 +54,7 @@ class FixedType:
 
     @property
     def lsb(self) -> float:
-        return 2.0 ** -self.frac
+        return 2.0**-self.frac
 
     @property
     def min(self) -> float:
@@ -109,8 +109,10 @@ class FixedType:
         """From an ap type (ap_fixed<W,I,AP_RND_CONV,AP_SAT,0>, ap_uint<W>) or hls4ml's text (fixed<W,I,RND_CONV,SAT>)."""
         m = _TYPE.match(text.strip())
         if not m:
-            raise ConfigError(f"cannot read the fixed-point type {text!r} (expected ap_fixed<W,I,...>, ap_ufixed, ap_int, "
-                              "ap_uint or hls4ml's fixed<W,I,...>)")
+            raise ConfigError(
+                f"cannot read the fixed-point type {text!r} (expected ap_fixed<W,I,...>, ap_ufixed, ap_int, "
+                "ap_uint or hls4ml's fixed<W,I,...>)"
+            )
         uns, kind, width, integer, q, o = m.groups()
         width = int(width)
         rounding = (q or "TRN").removeprefix("AP_")
@@ -157,7 +159,9 @@ class FixedType:
         while t.min > lo or t.max < hi:  # log2 rounding at exact powers of two
             t = cls(t.width + 1, t.integer + 1, signed)
         if t.width > MAX_EXACT_WIDTH:
-            raise ConfigError(f"an exact intermediate would need {t.width} bits (> {MAX_EXACT_WIDTH}); narrow the quantization formats")
+            raise ConfigError(
+                f"an exact intermediate would need {t.width} bits (> {MAX_EXACT_WIDTH}); narrow the quantization formats"
+            )
         return t
 
 
@@ -205,8 +209,7 @@ class Fixed:
             raise ConfigError(f"fixed-point width must be 2..32 bits, got {self.bits}")
         if self.integer < 0 or frac < 0:
             raise ConfigError(
-                f"fixed-point format {self} has {self.integer} integer bits and {frac} fractional bits; "
-                "both must be >= 0"
+                f"fixed-point format {self} has {self.integer} integer bits and {frac} fractional bits; both must be >= 0"
             )
 
     @property

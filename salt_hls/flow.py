@@ -16,9 +16,17 @@ DEFAULT_BUDGET = ROOT / "synth_reports" / "budgets" / "l1t-default.yaml"
 TB_JETS = 100  # jets written as the project's testbench vectors
 
 
-def run_flow(model_dir, jets_path, out_dir, settings: ConvertSettings | None = None, budget_path=DEFAULT_BUDGET,
-             max_jets: int = 1000, test_split: bool = False, force: bool = False,
-             progress: Callable[[str], None] | None = None) -> dict:
+def run_flow(
+    model_dir,
+    jets_path,
+    out_dir,
+    settings: ConvertSettings | None = None,
+    budget_path=DEFAULT_BUDGET,
+    max_jets: int = 1000,
+    test_split: bool = False,
+    force: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> dict:
     """`progress`, when given, is told each step as it starts (the CLI prints it to stderr)."""
     from salt_hls.data.jets import load_jets
     from salt_hls.estimate.estimator import estimate_project, write_estimate
@@ -40,8 +48,10 @@ def run_flow(model_dir, jets_path, out_dir, settings: ConvertSettings | None = N
     csim_jets = select_jets(jets, metadata, max_jets, test_split)
     check_output_dir(project, force)
 
-    say(f"converting {model_dir} into {project} ({settings.backend}, {settings.part}, {settings.clock_ns} ns, "
-        f"reuse {settings.reuse})")
+    say(
+        f"converting {model_dir} into {project} ({settings.backend}, {settings.part}, {settings.clock_ns} ns, "
+        f"reuse {settings.reuse})"
+    )
     model, metadata = load_model(model_dir)
     tb = model_inputs(metadata, jets.subset(slice(0, TB_JETS)))
     hls_model = convert(model, project, settings, force=force, tb_inputs=tb, metadata=metadata, source=model_dir)
@@ -70,9 +80,12 @@ def run_flow(model_dir, jets_path, out_dir, settings: ConvertSettings | None = N
             "resources": report.to_dict()["resources"]["post_synthesis"],
             "dominant_luts": report.dominant_layers("LUT", 3),
         },
-        "budget": {"file": str(budget_path), "fits": check.fits,
-                   "rows": [{"figure": r.figure, "value": r.value, "limit": r.limit, "unit": r.unit, "ok": r.ok} for r in check.rows],
-                   "notes": check.notes},
+        "budget": {
+            "file": str(budget_path),
+            "fits": check.fits,
+            "rows": [{"figure": r.figure, "value": r.value, "limit": r.limit, "unit": r.unit, "ok": r.ok} for r in check.rows],
+            "notes": check.notes,
+        },
     }
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     return summary

@@ -58,9 +58,18 @@ def save_plan(plan: dict[str, LayerPlan], path: str | Path) -> Path:
     """One .npz file: the arrays, and the rest as JSON (types in hls4ml's text)."""
     header, arrays = [], {}
     for i, (name, p) in enumerate(plan.items()):
-        header.append({"name": name, "operation": p.operation, "inputs": list(p.inputs), "shape": list(p.shape),
-                       "types": {k: str(v) for k, v in p.types.items()}, "attrs": p.attrs, "config": p.config,
-                       "arrays": sorted(p.arrays)})
+        header.append(
+            {
+                "name": name,
+                "operation": p.operation,
+                "inputs": list(p.inputs),
+                "shape": list(p.shape),
+                "types": {k: str(v) for k, v in p.types.items()},
+                "attrs": p.attrs,
+                "config": p.config,
+                "arrays": sorted(p.arrays),
+            }
+        )
         arrays.update({f"{i}/{k}": np.asarray(v) for k, v in p.arrays.items()})
     path = Path(path)
     np.savez(path, **arrays, **{_HEADER: np.array(json.dumps(header))})
@@ -77,7 +86,12 @@ def load_plan(path: str | Path) -> dict[str, LayerPlan]:
     plan = {}
     for i, h in enumerate(header):
         plan[h["name"]] = LayerPlan(
-            h["operation"], h["inputs"], tuple(h["shape"]), {k: FixedType.parse(v) for k, v in h["types"].items()},
-            h["attrs"], {k: data[f"{i}/{k}"] for k in h["arrays"]}, h["config"],
+            h["operation"],
+            h["inputs"],
+            tuple(h["shape"]),
+            {k: FixedType.parse(v) for k, v in h["types"].items()},
+            h["attrs"],
+            {k: data[f"{i}/{k}"] for k in h["arrays"]},
+            h["config"],
         )
     return plan

@@ -76,13 +76,18 @@ class ConvertSettings(_Settings):
     # ParallelizationFactor of the per-particle layers: how many particles each one processes per
     # clock. None means all N, the L1T default (II = ReuseFactor); hls4ml's own default, 1, gives II = N.
     parallelization: int | None = setting(
-        None, "Particles each per-particle layer handles per clock (ParallelizationFactor); default all N, II = ReuseFactor.",
-        type=int)
+        None,
+        "Particles each per-particle layer handles per clock (ParallelizationFactor); default all N, II = ReuseFactor.",
+        type=int,
+    )
     # "latency": hls4ml's, one product per weight, HLS maps each; "distributed_arithmetic": hls4ml +
     # da4ml shift-add adder graphs, no DSPs.
     dense_strategy: str = setting(
-        "latency", "Constant-weight Dense layers: hls4ml's Latency (a product per weight) or distributed arithmetic "
-        "(da4ml adder graphs, no DSPs).", choices=DENSE_STRATEGIES)
+        "latency",
+        "Constant-weight Dense layers: hls4ml's Latency (a product per weight) or distributed arithmetic "
+        "(da4ml adder graphs, no DSPs).",
+        choices=DENSE_STRATEGIES,
+    )
 
     def validate(self) -> None:
         from salt_hls.devices import lookup_part
@@ -92,8 +97,12 @@ class ConvertSettings(_Settings):
         if not isinstance(self.part, str):
             raise ConfigError(f"part must be a part name such as {DEFAULT_PART}, got {self.part!r}")
         lookup_part(self.part)
-        if isinstance(self.clock_ns, bool) or not (isinstance(self.clock_ns, (int, float)) and 0.5 <= float(self.clock_ns) <= 100.0):
-            raise ConfigError(f"clock period {self.clock_ns!r} ns is out of range; give a period in ns between 0.5 and 100 (e.g. 5 for 200 MHz)")
+        if isinstance(self.clock_ns, bool) or not (
+            isinstance(self.clock_ns, (int, float)) and 0.5 <= float(self.clock_ns) <= 100.0
+        ):
+            raise ConfigError(
+                f"clock period {self.clock_ns!r} ns is out of range; give a period in ns between 0.5 and 100 (e.g. 5 for 200 MHz)"
+            )
         if not _is_int(self.reuse) or self.reuse < 1:
             raise ConfigError(f"reuse factor must be an integer >= 1, got {self.reuse!r}")
         if self.dense_strategy not in DENSE_STRATEGIES:
@@ -101,7 +110,9 @@ class ConvertSettings(_Settings):
         if self.dense_strategy == "distributed_arithmetic" and self.reuse != 1:
             raise ConfigError("the distributed_arithmetic dense strategy needs reuse factor 1 (hls4ml builds it fully parallel)")
         if self.parallelization is not None and (not _is_int(self.parallelization) or self.parallelization < 1):
-            raise ConfigError(f"parallelization factor must be an integer >= 1 (particles per clock), got {self.parallelization!r}")
+            raise ConfigError(
+                f"parallelization factor must be an integer >= 1 (particles per clock), got {self.parallelization!r}"
+            )
 
     def parallelization_for(self, n_particles: int) -> int:
         pf = n_particles if self.parallelization is None else self.parallelization
@@ -116,16 +127,24 @@ class EstimateOptions(_Settings):
     """What-if settings of the estimate. The defaults cost exactly what the project was converted with."""
 
     reuse: int | None = setting(None, "What-if: cost with this ReuseFactor instead of the project's.", type=int)
-    table_impl: str = setting("auto", "Table implementation: BRAM18 above --bram-min-bits (auto), or force LUT-ROM / BRAM18.",
-                              choices=TABLE_IMPLS, option="--tables")
+    table_impl: str = setting(
+        "auto",
+        "Table implementation: BRAM18 above --bram-min-bits (auto), or force LUT-ROM / BRAM18.",
+        choices=TABLE_IMPLS,
+        option="--tables",
+    )
     bram_min_bits: int = setting(DEFAULT_BRAM_MIN_BITS, "auto: tables larger than this many bits go to BRAM18.", type=int)
-    dsp_min_bits: int = setting(DSP_MIN_BITS, "Data x data products with an operand narrower than this (signed bits) go to "
-                                "LUTs (1: all on DSPs).", type=int)
+    dsp_min_bits: int = setting(
+        DSP_MIN_BITS,
+        "Data x data products with an operand narrower than this (signed bits) go to LUTs (1: all on DSPs).",
+        type=int,
+    )
     full_parallel: bool = setting(False, "What-if: pointwise layers with ParallelizationFactor = N (II = ReuseFactor).")
     table_entries: int | None = setting(None, "What-if: cost every table with this many entries.", type=int)
     dyt_after_pool: bool = setting(False, "What-if: the last DynamicTanh applied after the max pooling (exact).")
-    cast_mode: str = setting("typed", "What-if trn: quantizers truncate instead of rounding (saturation kept).",
-                             choices=CAST_MODES)
+    cast_mode: str = setting(
+        "typed", "What-if trn: quantizers truncate instead of rounding (saturation kept).", choices=CAST_MODES
+    )
     dsp_packing: bool = setting(False, "What-if: two products sharing an operand per DSP48E2 (each <= 18 bits).")
 
     def validate(self) -> None:
@@ -140,8 +159,10 @@ class EstimateOptions(_Settings):
         if self.cast_mode not in CAST_MODES:
             raise ConfigError(f"cast mode must be {' or '.join(CAST_MODES)}, got {self.cast_mode!r}")
         if not _is_int(self.bram_min_bits) or not _is_int(self.dsp_min_bits) or self.bram_min_bits < 0 or self.dsp_min_bits < 1:
-            raise ConfigError(f"bram_min_bits must be an integer >= 0 and dsp_min_bits >= 1, got {self.bram_min_bits!r} "
-                              f"and {self.dsp_min_bits!r}")
+            raise ConfigError(
+                f"bram_min_bits must be an integer >= 0 and dsp_min_bits >= 1, got {self.bram_min_bits!r} "
+                f"and {self.dsp_min_bits!r}"
+            )
         for name in ("full_parallel", "dyt_after_pool", "dsp_packing"):
             if not isinstance(getattr(self, name), bool):
                 raise ConfigError(f"{name} must be true or false, got {getattr(self, name)!r}")
@@ -151,8 +172,9 @@ def read_summary(project: str | Path) -> dict:
     """The salt_summary.json of a project written by salt_hls.hls.convert (DataError when absent)."""
     path = Path(project) / SUMMARY_FILE
     if not path.is_file():
-        raise DataError(f"{project} is not a salt-hls project: {SUMMARY_FILE} is missing "
-                        "(write one with `salt-hls convert MODEL --out DIR`)")
+        raise DataError(
+            f"{project} is not a salt-hls project: {SUMMARY_FILE} is missing (write one with `salt-hls convert MODEL --out DIR`)"
+        )
     try:
         summary = json.loads(path.read_text())
     except json.JSONDecodeError as err:
@@ -165,8 +187,10 @@ def read_summary(project: str | Path) -> dict:
 def require(summary: dict, key: str, project: str | Path):
     """summary[key], or an error naming the field and the fix (no silent default)."""
     if key not in summary:
-        raise DataError(f"{Path(project) / SUMMARY_FILE} has no {key!r}: the project was written by an older salt-hls; "
-                        "re-convert it with this version (salt-hls convert MODEL --out DIR --force)")
+        raise DataError(
+            f"{Path(project) / SUMMARY_FILE} has no {key!r}: the project was written by an older salt-hls; "
+            "re-convert it with this version (salt-hls convert MODEL --out DIR --force)"
+        )
     return summary[key]
 
 

@@ -27,9 +27,7 @@ def _index_bits(size: int, span: float, name: str) -> int:
 
 def _shift(frac: int, bits: int, what: str) -> int:
     if frac < bits:
-        raise ConfigError(
-            f"{what}: the table is finer (2^-{bits}) than its input's resolution (2^-{frac}); use a smaller table"
-        )
+        raise ConfigError(f"{what}: the table is finer (2^-{bits}) than its input's resolution (2^-{frac}); use a smaller table")
     return frac - bits
 
 
@@ -61,8 +59,10 @@ class SoftmaxTables:
 
     def shifts(self, score_t: FixedType) -> tuple[int, int]:
         """(diff_shift, sum_shift) for scores of type score_t; refuses tables finer than their inputs."""
-        return (_shift(self.diff_t(score_t).frac, self.exp_index_bits, "softmax exp table"),
-                _shift(self.sum_t.frac, self.inv_index_bits, "softmax reciprocal table"))
+        return (
+            _shift(self.diff_t(score_t).frac, self.exp_index_bits, "softmax exp table"),
+            _shift(self.sum_t.frac, self.inv_index_bits, "softmax reciprocal table"),
+        )
 
 
 def softmax_tables(k: int, exp_size: int = 1024, inv_size: int = 1024, table_bits: int = 16) -> SoftmaxTables:

@@ -71,13 +71,22 @@ def _load_init(init_from, spec: ModelSpec):
     return model, meta
 
 
-def train(jets_path, spec: ModelSpec, out_dir, settings: TrainSettings = TrainSettings(), init_from=None,
-          overwrite: bool = False, verbose: int | None = None, hetero=None) -> dict:
+def train(
+    jets_path,
+    spec: ModelSpec,
+    out_dir,
+    settings: TrainSettings | None = None,
+    init_from=None,
+    overwrite: bool = False,
+    verbose: int | None = None,
+    hetero=None,
+) -> dict:
     """Train `spec` on a jets file and save model + metadata in out_dir; returns the metadata.
 
     hetero (salt_hls.model.hetero.HeteroSettings): learn one width per constant weight with
     β · EBOPs in the loss; the saved model is the frozen export (plain QKeras layers holding the
     quantized weights) and its metadata records every per-weight format under "hetero"."""
+    settings = settings or TrainSettings()
     if Path(out_dir).exists() and any(Path(out_dir).iterdir()) and not overwrite:
         raise DataError(f"output directory {out_dir} is not empty; choose another or pass --force")
     if hetero is not None:
@@ -105,24 +114,37 @@ def train(jets_path, spec: ModelSpec, out_dir, settings: TrainSettings = TrainSe
         metrics=["accuracy"],
     )
     callbacks = [
-        tf.keras.callbacks.EarlyStopping(monitor="val_loss", patience=settings.patience, restore_best_weights=True,
-                                         start_from_epoch=hetero.ramp_epochs if hetero else 0),
+        tf.keras.callbacks.EarlyStopping(
+            monitor="val_loss",
+            patience=settings.patience,
+            restore_best_weights=True,
+            start_from_epoch=hetero.ramp_epochs if hetero else 0,
+        ),
         tf.keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=max(2, settings.patience // 3)),
     ] + ([resource] if resource else [])
     if verbose is None:
         verbose = 1 if sys.stdout.isatty() else 2
     t0 = time.time()
     history = model.fit(
-        Xtr, ytr, validation_data=(Xva, yva), epochs=settings.epochs, batch_size=settings.batch_size,
-        callbacks=callbacks, verbose=verbose, shuffle=True,
+        Xtr,
+        ytr,
+        validation_data=(Xva, yva),
+        epochs=settings.epochs,
+        batch_size=settings.batch_size,
+        callbacks=callbacks,
+        verbose=verbose,
+        shuffle=True,
     )
     train_seconds = time.time() - t0
     hetero_record = None
     if hetero is not None:
         from salt_hls.model.hetero import freeze, hetero_summary
 
-        hetero_record = {"settings": hetero.to_dict(), **hetero_summary(model),
-                         "history": {k: history.history[k] for k in ("ebops", "beta")}}
+        hetero_record = {
+            "settings": hetero.to_dict(),
+            **hetero_summary(model),
+            "history": {k: history.history[k] for k in ("ebops", "beta")},
+        }
         model = freeze(model)
     probs = model.predict(Xte, batch_size=4096, verbose=0)
     metrics = classifier_metrics(yte, probs)
@@ -139,7 +161,13 @@ def train(jets_path, spec: ModelSpec, out_dir, settings: TrainSettings = TrainSe
             "file": Path(jets_path).name,
             "sha256": file_sha256(jets_path),
             "max_jets": settings.max_jets,
-            "split": {"seed": settings.split_seed, "fractions": [0.7, 0.1, 0.2], "n_train": int(len(ytr)), "n_val": int(len(yva)), "n_test": int(len(yte))},
+            "split": {
+                "seed": settings.split_seed,
+                "fractions": [0.7, 0.1, 0.2],
+                "n_train": len(ytr),
+                "n_val": len(yva),
+                "n_test": len(yte),
+            },
         },
         "training": {
             "epochs_run": len(history.history["loss"]),

@@ -47,7 +47,9 @@ def write_pythia_layout(path, n_jets=300, m=24, seed=0):
     pf[~mask] = 0
     with h5py.File(path, "w") as fh:
         fh["particle_features"] = pf.astype(np.float32)
-        fh["jet_features"] = np.stack([np.full(n_jets, 1000.0), np.zeros(n_jets), np.full(n_jets, 90.0), n_real], -1).astype(np.float32)
+        fh["jet_features"] = np.stack([np.full(n_jets, 1000.0), np.zeros(n_jets), np.full(n_jets, 90.0), n_real], -1).astype(
+            np.float32
+        )
         fh["labels"] = labels.astype(np.int8)
         fh["label_names"] = np.array([b"g", b"q", b"W", b"Z", b"t"])
     return path

@@ -163,8 +163,19 @@ def test_layer_by_layer_trace(shared_jets_path, tmp_path):
 
 @pytest.mark.slow
 def test_csim_bit_exact_cli(tmp_path, shared_jets_path):
-    res = CliRunner().invoke(main_cli(), ["csim", str(ROOT / "keras_models" / "salt_n16"), "--jets", str(shared_jets_path),
-                                          "--max-jets", "300", "--bit-exact", "--json"])
+    res = CliRunner().invoke(
+        main_cli(),
+        [
+            "csim",
+            str(ROOT / "keras_models" / "salt_n16"),
+            "--jets",
+            str(shared_jets_path),
+            "--max-jets",
+            "300",
+            "--bit-exact",
+            "--json",
+        ],
+    )
     assert res.exit_code == 0, res.output
     r = json.loads(res.output.strip().splitlines()[-1])
     assert r["n_jets"] == 300 and r["n_bit_exact"] == 300
@@ -187,8 +198,10 @@ def test_mismatch_names_first_jet_and_layer(monkeypatch, tmp_path, shared_jets_p
         return (out, values) if keep else out
 
     monkeypatch.setattr(reference.Reference, "run", tampered)
-    res = CliRunner().invoke(main_cli(), ["csim", str(ROOT / "keras_models" / "salt_n16"), "--jets", str(shared_jets_path),
-                                          "--max-jets", "20", "--bit-exact"])
+    res = CliRunner().invoke(
+        main_cli(),
+        ["csim", str(ROOT / "keras_models" / "salt_n16"), "--jets", str(shared_jets_path), "--max-jets", "20", "--bit-exact"],
+    )
     assert res.exit_code == 1, res.output
     assert "NOT bit-exact: 1 of 20 jets differ; first jet 7, first layer logit_conv" in res.output
 

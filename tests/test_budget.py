@@ -24,8 +24,13 @@ GOOD = {
 
 def _report(**kw) -> SynthReport:
     base = dict(
-        kind="estimate", method="test", part="xcvu13p-flga2577-2-e", clock_target_ns=5.0, clock_estimate_ns=4.2,
-        latency_max_cycles=14, interval_max_cycles=1,
+        kind="estimate",
+        method="test",
+        part="xcvu13p-flga2577-2-e",
+        clock_target_ns=5.0,
+        clock_estimate_ns=4.2,
+        latency_max_cycles=14,
+        interval_max_cycles=1,
         resources={"hls_estimate": {"LUT": 200_000, "FF": 100_000, "DSP": 500, "BRAM18": 10, "URAM": 0}},
     )
     return SynthReport(**(base | kw))
@@ -46,8 +51,11 @@ def test_default_budget_values():
     "change,message",
     [
         ({"latency_max": 100}, "unknown budget key 'latency_max'"),
-        ({"jet_interval_ns": 9.4}, "unknown budget key 'jet_interval_ns'; accepted keys: schema_version, name, "
-                                   "resources_from, part, clock_ns, latency_max_ns, resource_max_pct, ii_max_cycles, jet_interval_max_ns"),
+        (
+            {"jet_interval_ns": 9.4},
+            "unknown budget key 'jet_interval_ns'; accepted keys: schema_version, name, "
+            "resources_from, part, clock_ns, latency_max_ns, resource_max_pct, ii_max_cycles, jet_interval_max_ns",
+        ),
         ({"jet_interval_max_ns": "9.4 ns"}, "budget key 'jet_interval_max_ns' must be a number"),
         ({"jet_interval_max_ns": 0}, "budget key 'jet_interval_max_ns' must be greater than 0"),
         ({"clock_ns": "5 ns"}, "budget key 'clock_ns' must be a number"),
@@ -124,7 +132,9 @@ def test_missing_figures_do_not_fit():
 
 def test_resources_from_prefers_post_synthesis_and_can_be_forced():
     post = {"LUT": 100, "FF": 100, "DSP": 0, "BRAM18": 0, "URAM": 0}
-    report = _report(resources={"hls_estimate": {"LUT": 500_000, "FF": 0, "DSP": 0, "BRAM18": 0, "URAM": 0}, "post_synthesis": post})
+    report = _report(
+        resources={"hls_estimate": {"LUT": 500_000, "FF": 0, "DSP": 0, "BRAM18": 0, "URAM": 0}, "post_synthesis": post}
+    )
     assert evaluate(report, parse_budget(GOOD)).fits  # auto: post-synthesis figures
     forced = evaluate(report, parse_budget(GOOD | {"resources_from": "hls_estimate"}))
     assert [r.figure for r in forced.rows if not r.ok] == ["LUT (HLS estimate)"]
@@ -134,9 +144,14 @@ def test_resources_from_prefers_post_synthesis_and_can_be_forced():
 
 def test_resource_rows_name_the_evidence_they_read():
     post = {"post_synthesis": {"LUT": 100, "FF": 100, "DSP": 0, "BRAM18": 0, "URAM": 0}}
-    labels = {kind: [r.figure for r in evaluate(_report(kind=kind, resources=post, **extra), parse_budget(GOOD)).rows][-5]
-              for kind, extra in (("estimate", {}), ("open-synthesis", {"tool": "yosys", "tool_version": "0.70"}),
-                                  ("vendor", {"tool": "vivado", "tool_version": "2020.1"}))}
+    labels = {
+        kind: [r.figure for r in evaluate(_report(kind=kind, resources=post, **extra), parse_budget(GOOD)).rows][-5]
+        for kind, extra in (
+            ("estimate", {}),
+            ("open-synthesis", {"tool": "yosys", "tool_version": "0.70"}),
+            ("vendor", {"tool": "vivado", "tool_version": "2020.1"}),
+        )
+    }
     assert labels == {"estimate": "LUT (estimate)", "open-synthesis": "LUT (open synthesis)", "vendor": "LUT (post-synthesis)"}
 
 
@@ -180,7 +195,9 @@ def test_both_interval_forms_are_checked():
 
 def test_jet_interval_uses_the_period_of_a_failing_timing():
     budget = parse_budget(GOOD | {"jet_interval_max_ns": 9.4})
-    jet = next(r for r in check_report(_report(interval_max_cycles=1, clock_estimate_ns=5.5), budget) if r.figure == "jet interval max")
+    jet = next(
+        r for r in check_report(_report(interval_max_cycles=1, clock_estimate_ns=5.5), budget) if r.figure == "jet interval max"
+    )
     assert jet.value == 5.5  # the report's own period: timing failed at 5.5 ns
     missing = evaluate(_report(interval_max_cycles=None), budget)
     assert any("jet interval max: missing" in n for n in missing.notes)
@@ -205,8 +222,13 @@ def test_a_report_fits_one_budget_and_not_the_other():
     default, l2 = load_budget(DEFAULT), load_budget(CMS_L2)
     small = {"LUT": 150_000, "FF": 100_000, "DSP": 500, "BRAM18": 10, "URAM": 0}
     # 360 MHz, three cycles per jet (8.34 ns), 30 cycles (83.4 ns): layer 2's throughput, not II = 1.
-    fast = _report(clock_target_ns=2.78, clock_estimate_ns=2.6, interval_max_cycles=3, latency_max_cycles=30,
-                   resources={"hls_estimate": small})
+    fast = _report(
+        clock_target_ns=2.78,
+        clock_estimate_ns=2.6,
+        interval_max_cycles=3,
+        latency_max_cycles=30,
+        resources={"hls_estimate": small},
+    )
     assert evaluate(fast, l2).fits
     assert [r.figure for r in evaluate(fast, default).rows if not r.ok] == ["interval (II) max"]
     # 200 MHz with II = 1 fits the default budget, but its 5 ns clock is not layer 2's.
@@ -214,6 +236,11 @@ def test_a_report_fits_one_budget_and_not_the_other():
     assert evaluate(slow, default).fits
     assert [r.figure for r in evaluate(slow, l2).rows if not r.ok] == ["clock target", "clock estimate"]
     # II = 4 at 360 MHz is 11.1 ns per jet: too slow for 16 jets in 150 ns.
-    four = _report(clock_target_ns=2.78, clock_estimate_ns=2.6, interval_max_cycles=4, latency_max_cycles=30,
-                   resources={"hls_estimate": small})
+    four = _report(
+        clock_target_ns=2.78,
+        clock_estimate_ns=2.6,
+        interval_max_cycles=4,
+        latency_max_cycles=30,
+        resources={"hls_estimate": small},
+    )
     assert [r.figure for r in evaluate(four, l2).rows if not r.ok] == ["jet interval max"]

@@ -129,7 +129,9 @@ def test_check_bad_report_exit_2(runner, tmp_path, fitting_budget):
 def _hls4ml_project(root: Path, backend: str = "vivado") -> Path:
     project = root / "proj"
     project.mkdir()
-    (project / "project.tcl").write_text(f'variable project_name\nset project_name "myproject"\nvariable backend\nset backend "{backend}"\n')
+    (project / "project.tcl").write_text(
+        f'variable project_name\nset project_name "myproject"\nvariable backend\nset backend "{backend}"\n'
+    )
     (project / "build_prj.tcl").write_text("# hls4ml build script (not run by the fake tool)\n")
     return project
 

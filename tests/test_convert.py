@@ -40,8 +40,13 @@ def test_full_model_is_bit_exact(backend, architecture, tmp_path):
     summary = json.loads((tmp_path / "prj" / "salt_summary.json").read_text())
     assert summary["settings"]["backend"] == backend and summary["firmware_output"]["name"] == "logits_quant"
     assert summary["precisions"]["attn_softmax"]["types"]["result"] == "ufixed<10,1,RND_CONV,SAT>"
-    for f in ("firmware/salt_tagger.cpp", "firmware/parameters.h", "tb_data/tb_input_features.dat", "build_prj.tcl",
-              "firmware/nnet_utils/salt_softmax.h"):
+    for f in (
+        "firmware/salt_tagger.cpp",
+        "firmware/parameters.h",
+        "tb_data/tb_input_features.dat",
+        "build_prj.tcl",
+        "firmware/nnet_utils/salt_softmax.h",
+    ):
         assert (tmp_path / "prj" / f).is_file(), f
 
 
@@ -67,8 +72,9 @@ def test_parallelization_factor(parallelization, n_partitions, tmp_path):
 def test_shipped_n16_csim_on_shared_jets(shared_jets_path, tmp_path):
     res = CliRunner().invoke(main, ["convert", str(SHIPPED_N16), "--out", str(tmp_path / "prj")])
     assert res.exit_code == 0, res.output
-    res = CliRunner().invoke(main, ["csim", str(tmp_path / "prj"), "--jets", str(shared_jets_path), "--max-jets", "1000",
-                                    "--test-split", "--json"])
+    res = CliRunner().invoke(
+        main, ["csim", str(tmp_path / "prj"), "--jets", str(shared_jets_path), "--max-jets", "1000", "--test-split", "--json"]
+    )
     assert res.exit_code == 0, res.output
     r = json.loads(res.output.strip().splitlines()[-1])
     assert r["n_jets"] == 1000

@@ -62,6 +62,7 @@ def test_class_seeds_are_fixed_and_distinct():
 
 # ---------------------------------------------------------------- slow: real generation, kept small
 
+
 def _need_generators():
     pytest.importorskip("pythia8mc")
     pytest.importorskip("fastjet")

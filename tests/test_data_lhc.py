@@ -11,7 +11,7 @@ from salt_hls.data.lhc import PARTICLE_FEATURE_NAMES, load_lhc_jets
 from salt_hls.errors import DataError
 
 # The real files: 17 particle names (16 columns + j1_pdgid), 59 jet names ending with the labels and j_undef.
-PARTICLE_NAMES = list(PARTICLE_FEATURE_NAMES) + ["j1_pdgid"]
+PARTICLE_NAMES = [*PARTICLE_FEATURE_NAMES, "j1_pdgid"]
 JET_NAMES = [f"j_feat{i}" for i in range(53)] + ["j_g", "j_q", "j_w", "j_z", "j_t", "j_undef"]
 PT, ETAREL, PHIREL = 5, 8, 11
 
@@ -31,7 +31,7 @@ def _arrays(n_particles=5, shuffle=False, seed=0):
         rows = np.arange(len(parts))
         if shuffle:
             rows = rng.permutation(n_particles)[: len(parts)]  # real particles land anywhere, padding between
-        for r, (pt, eta, phi) in zip(rows, parts):
+        for r, (pt, eta, phi) in zip(rows, parts, strict=True):
             pc[j, r, :] = rng.uniform(-5, 5, 16)  # the other 15 features: anything
             pc[j, r, PT], pc[j, r, ETAREL], pc[j, r, PHIREL] = pt, eta, phi
     jets = np.zeros((len(JETS), 59), dtype=np.float64)
@@ -87,7 +87,7 @@ def test_names_pick_the_columns(tmp_path):
         jnames=[JET_NAMES[i] for i in jperm],
     )
     js = load_lhc_jets(tmp_path / "perm.h5")
-    feats, mask = _expected(5)
+    feats, _ = _expected(5)
     np.testing.assert_array_equal(js.features, feats)
     np.testing.assert_array_equal(js.labels, LABELS)
 
@@ -183,7 +183,7 @@ def test_j_undef_set_is_an_error(tmp_path):
     pc, jets = _arrays()
     jets[2, 58] = 1.0
     path = _write(tmp_path / "lhc.h5", pc, jets)
-    with pytest.raises(DataError, match="jet 2 has j_undef = 1.0; expected 0"):
+    with pytest.raises(DataError, match=r"jet 2 has j_undef = 1\.0; expected 0"):
         load_lhc_jets(path)
 
 

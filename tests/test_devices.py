@@ -9,8 +9,20 @@ from salt_hls.errors import ConfigError
 
 def test_totals_from_l1t_context():
     # docs/l1t-context.md "Devices (totals)": LUT, FF, DSP, BRAM36 (BRAM18), URAM
-    assert lookup_part("xcvu9p-flga2104-2-e").totals() == {"LUT": 1_182_240, "FF": 2_364_480, "DSP": 6_840, "BRAM18": 4_320, "URAM": 960}
-    assert lookup_part("xcvu13p-flga2577-2-e").totals() == {"LUT": 1_728_000, "FF": 3_456_000, "DSP": 12_288, "BRAM18": 5_376, "URAM": 1_280}
+    assert lookup_part("xcvu9p-flga2104-2-e").totals() == {
+        "LUT": 1_182_240,
+        "FF": 2_364_480,
+        "DSP": 6_840,
+        "BRAM18": 4_320,
+        "URAM": 960,
+    }
+    assert lookup_part("xcvu13p-flga2577-2-e").totals() == {
+        "LUT": 1_728_000,
+        "FF": 3_456_000,
+        "DSP": 12_288,
+        "BRAM18": 5_376,
+        "URAM": 1_280,
+    }
     # myproject_csynth.rpt line 67 "|Available | 280| 220| 106400| 53200| 0|"
     assert lookup_part("xc7z020clg400-1").totals() == {"LUT": 53_200, "FF": 106_400, "DSP": 220, "BRAM18": 280, "URAM": 0}
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from salt_hls.env import EnvironmentProblem, check_environment, environment_report
+from salt_hls.env import EnvironmentProblem, check_environment
 
 
 def test_environment_is_the_pinned_one():

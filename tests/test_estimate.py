@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from salt_hls.errors import DataError
 from salt_hls.cli.synth import check_command, estimate_command
-from salt_hls.estimate.estimator import METHOD, EstimateOptions, estimate_project
+from salt_hls.errors import DataError
 from salt_hls.estimate.cost import CostOptions, LayerCost, LayerCoster, Step, cast_cost, cmvm, multiplier, rom_luts
+from salt_hls.estimate.estimator import METHOD, EstimateOptions, estimate_project
 from salt_hls.estimate.project import parse_type, read_project
 from salt_hls.estimate.schedule import _Clock
 from salt_hls.fixed import FixedType
@@ -55,7 +55,7 @@ def tiny_report(tiny):
 
 
 def _layer(report, name):
-    return next(l for l in report.breakdown["layers"] if l["name"] == name)
+    return next(ly for ly in report.breakdown["layers"] if ly["name"] == name)
 
 
 def test_multiplier_and_table_counts_by_hand(tiny_report):
@@ -81,7 +81,7 @@ def test_multiplier_and_table_counts_by_hand(tiny_report):
     # ParallelizationFactor 1: the pointwise layers process one particle per cycle, II = N
     assert r.interval_max_cycles == N and r.breakdown["settings"]["pipeline_style"] == "dataflow"
     assert _layer(r, "k_proj")["instances"] == 1 and _layer(r, "k_proj")["interval_cycles"] == N
-    assert sum(l["lut"] for l in r.breakdown["layers"]) == r.resources["post_synthesis"]["LUT"]
+    assert sum(ly["lut"] for ly in r.breakdown["layers"]) == r.resources["post_synthesis"]["LUT"]
 
 
 def test_lut_rom_and_full_parallel_what_ifs(tiny, tiny_report):
@@ -114,8 +114,13 @@ def test_cmvm_luts_are_da4mls_own(tiny, tiny_report):
     def direct(kernel, t, bias=None):
         k, i, f = t.kif
         n = kernel.shape[0]
-        x = FixedVariableArray.from_kif(np.full(n, k), np.full(n, i), np.full(n, f), HWConfig(1, -1, -1),
-                                        solver_options={"hard_dc": 2, "search_all_decompose_dc": True})
+        x = FixedVariableArray.from_kif(
+            np.full(n, k),
+            np.full(n, i),
+            np.full(n, f),
+            HWConfig(1, -1, -1),
+            solver_options={"hard_dc": 2, "search_all_decompose_dc": True},
+        )
         y = x @ kernel
         return comb_trace(x, y if bias is None else y + bias).cost
 
@@ -186,8 +191,10 @@ def test_schema_round_trip_through_check(tiny, tmp_path):
     back = load_report(out)
     assert back.kind == "estimate" and back.resources == data_resources(data) and back.interval_max_cycles == N
     loose = tmp_path / "loose.yaml"
-    loose.write_text("part: xcvu13p-flga2577-2-e\nclock_ns: 5\nii_max_cycles: 100\nlatency_max_ns: 100000\n"
-                     "resource_max_pct: {LUT: 100, FF: 100, DSP: 100, BRAM18: 100, URAM: 100}\n")
+    loose.write_text(
+        "part: xcvu13p-flga2577-2-e\nclock_ns: 5\nii_max_cycles: 100\nlatency_max_ns: 100000\n"
+        "resource_max_pct: {LUT: 100, FF: 100, DSP: 100, BRAM18: 100, URAM: 100}\n"
+    )
     res = CliRunner().invoke(check_command, [str(out), "--budget", str(loose), "--json"])
     assert res.exit_code == 0, res.output
     assert json.loads(res.output)["report"]["kind"] == "estimate"
@@ -200,7 +207,7 @@ def data_resources(data):
 
 
 def test_not_a_project(tmp_path):
-    with pytest.raises(DataError, match="salt_summary.json is missing"):
+    with pytest.raises(DataError, match=r"salt_summary\.json is missing"):
         estimate_project(tmp_path)
     with pytest.raises(DataError, match="does not exist"):
         estimate_project(tmp_path / "nowhere")

@@ -25,8 +25,14 @@ def _tiny_model_dir(root: Path) -> Path:
     model = build_model(spec)
     r = np.random.default_rng(3)
     model.set_weights([w + r.normal(0, 0.5, w.shape).astype(np.float32) for w in model.get_weights()])
-    meta = {"spec": spec.to_dict(), "sort": "kt", "features": ["pt", "deta", "dphi"], "normalization": NORM,
-            "classes": ["g", "q", "W", "Z", "t"], "training": {"epochs": 0, "note": "random test model"}}
+    meta = {
+        "spec": spec.to_dict(),
+        "sort": "kt",
+        "features": ["pt", "deta", "dphi"],
+        "normalization": NORM,
+        "classes": ["g", "q", "W", "Z", "t"],
+        "training": {"epochs": 0, "note": "random test model"},
+    }
     return save_model(model, root / "model", meta)
 
 
@@ -88,7 +94,16 @@ def test_ip_signature_lists_every_port_in_order(ip_project):
     prj = ip_project[1]
     header = (prj / "firmware" / "salt_ip.h").read_text()
     names = re.findall(r"(?:const )?(?:ap_uint<64>|bool|result_t) &?(\w+)[,)]", header)
-    assert names == [f"cand_{i}" for i in range(M)] + ["jet", "in_valid", "score_g", "score_q", "score_W", "score_Z", "score_t", "out_valid"]
+    assert names == [f"cand_{i}" for i in range(M)] + [
+        "jet",
+        "in_valid",
+        "score_g",
+        "score_q",
+        "score_W",
+        "score_Z",
+        "score_t",
+        "out_valid",
+    ]
     cpp = (prj / "firmware" / "salt_ip.cpp").read_text()
     assert "#pragma HLS INTERFACE ap_ctrl_none port = return" in cpp
     assert "static const unsigned n_in = 7, n_out = 4, sort_in = 8, sort_out = 4;" in cpp
@@ -168,7 +183,9 @@ def test_bundle_vectors_reproduce_through_the_reference(bundle, ip_project):
     words = np.array([[int(v) for v in r.split()] for r in rows[1:41]], dtype=np.uint64)
     assert words.shape == (40, 2 + M) and np.all(words[:, 0] == 1)
     scores = reference(ip_project[1], words[:, 2:], words[:, 1])
-    expected = np.array([[float(v) for v in r.split()] for r in (out / "testbench" / "expected_scores.txt").read_text().splitlines()])
+    expected = np.array(
+        [[float(v) for v in r.split()] for r in (out / "testbench" / "expected_scores.txt").read_text().splitlines()]
+    )
     np.testing.assert_array_equal(expected[:, 1:], scores)
     assert "-0" not in (out / "testbench" / "expected_scores.txt").read_text().split()  # the C++ prints a fixed-point zero as 0
     bits = [r.split() for r in (out / "testbench" / "expected_bits.txt").read_text().splitlines()]

@@ -14,26 +14,32 @@ ROOT = Path(__file__).resolve().parents[1]
 X = np.array([0.1875, -0.1875, 0.0375, 4.0, -4.5, 100.0])
 
 
-@pytest.mark.parametrize("rounding,expected_lsbs", [
-    ("TRN", [1, -2, 0]),
-    ("TRN_ZERO", [1, -1, 0]),
-    ("RND", [2, -1, 0]),  # ties towards +inf
-    ("RND_ZERO", [1, -1, 0]),
-    ("RND_MIN_INF", [1, -2, 0]),
-    ("RND_INF", [2, -2, 0]),
-    ("RND_CONV", [2, -2, 0]),  # ties to even
-])
+@pytest.mark.parametrize(
+    "rounding,expected_lsbs",
+    [
+        ("TRN", [1, -2, 0]),
+        ("TRN_ZERO", [1, -1, 0]),
+        ("RND", [2, -1, 0]),  # ties towards +inf
+        ("RND_ZERO", [1, -1, 0]),
+        ("RND_MIN_INF", [1, -2, 0]),
+        ("RND_INF", [2, -2, 0]),
+        ("RND_CONV", [2, -2, 0]),  # ties to even
+    ],
+)
 def test_rounding_modes_on_ties(rounding, expected_lsbs):
     t = FixedType(6, 3, True, rounding, "SAT")
     np.testing.assert_array_equal(t.cast(X[:3]) * 8, expected_lsbs)
 
 
-@pytest.mark.parametrize("overflow,expected", [
-    ("SAT", [3.875, -4.0, 3.875]),
-    ("SAT_ZERO", [0.0, 0.0, 0.0]),
-    ("SAT_SYM", [3.875, -3.875, 3.875]),
-    ("WRAP", [-4.0, 3.5, 100.0 - 13 * 8]),  # modulo 2^6 lsb = 8: 4 -> -4, -4.5 -> 3.5, 100 -> -4
-])
+@pytest.mark.parametrize(
+    "overflow,expected",
+    [
+        ("SAT", [3.875, -4.0, 3.875]),
+        ("SAT_ZERO", [0.0, 0.0, 0.0]),
+        ("SAT_SYM", [3.875, -3.875, 3.875]),
+        ("WRAP", [-4.0, 3.5, 100.0 - 13 * 8]),  # modulo 2^6 lsb = 8: 4 -> -4, -4.5 -> 3.5, 100 -> -4
+    ],
+)
 def test_overflow_modes(overflow, expected):
     np.testing.assert_array_equal(FixedType(6, 3, True, "TRN", overflow).cast(X[3:]), expected)
 
@@ -45,7 +51,11 @@ def test_unsigned_saturation_and_wrap():
 
 def test_texts_and_parsing():
     site, exact = FixedType.site(16, 7), FixedType(6, 2, signed=False)
-    assert (str(site), site.ap(), site.flags()) == ("fixed<16,7,RND_CONV,SAT>", "ap_fixed<16,7,AP_RND_CONV,AP_SAT>", "ap_fixed<16,7,RND,SAT>")
+    assert (str(site), site.ap(), site.flags()) == (
+        "fixed<16,7,RND_CONV,SAT>",
+        "ap_fixed<16,7,AP_RND_CONV,AP_SAT>",
+        "ap_fixed<16,7,RND,SAT>",
+    )
     assert (str(exact), exact.ap(), exact.flags()) == ("ufixed<6,2>", "ap_ufixed<6,2>", "ap_ufixed<6,2>")
     for t in (site, exact, FixedType(9, -2, True, "RND", "WRAP")):
         assert FixedType.parse(str(t)) == t and FixedType.parse(t.ap()) == t

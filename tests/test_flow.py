@@ -17,8 +17,16 @@ DEFAULT = (ROOT / "synth_reports" / "budgets" / "l1t-default.yaml").read_text()
 def test_flow_on_shipped_n16(tmp_path, shared_jets_path, capsys):
     roomy = tmp_path / "roomy.yaml"
     roomy.write_text(DEFAULT.replace("latency_max_ns: 100", "latency_max_ns: 1000").replace(": 13\n", ": 100\n"))
-    args = ["flow", str(ROOT / "keras_models" / "salt_n16"), "--jets", str(shared_jets_path), "--test-split",
-            "--max-jets", "200", "--json"]
+    args = [
+        "flow",
+        str(ROOT / "keras_models" / "salt_n16"),
+        "--jets",
+        str(shared_jets_path),
+        "--test-split",
+        "--max-jets",
+        "200",
+        "--json",
+    ]
 
     res = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "a")])
     assert res.exit_code == ExitCode.OVER_BUDGET, res.output  # bit-exact, over the default budget
@@ -27,8 +35,14 @@ def test_flow_on_shipped_n16(tmp_path, shared_jets_path, capsys):
     assert s["estimate"]["ii_cycles"] == 1 and not s["budget"]["fits"]
     over = {r["figure"] for r in s["budget"]["rows"] if not r["ok"]}
     assert over == {"latency max", "LUT (estimate)", "DSP (estimate)"}  # `check`'s figure names
-    assert s["settings"] == {"backend": "Vitis", "part": "xcvu13p-flga2577-2-e", "clock_ns": 5.0, "reuse": 1,
-                             "parallelization": None, "dense_strategy": "latency"}
+    assert s["settings"] == {
+        "backend": "Vitis",
+        "part": "xcvu13p-flga2577-2-e",
+        "clock_ns": 5.0,
+        "reuse": 1,
+        "parallelization": None,
+        "dense_strategy": "latency",
+    }
     assert json.loads((tmp_path / "a" / "summary.json").read_text()) == s
     assert json.loads((tmp_path / "a" / "estimate.json").read_text())["kind"] == "estimate"
     from salt_hls.cli.app import _print_flow
@@ -38,9 +52,15 @@ def test_flow_on_shipped_n16(tmp_path, shared_jets_path, capsys):
     assert table.count("latency 37 cycles") == 1 and "836,052" in table and "fits the budget" in table
     assert "budget: LUT (estimate)" in table and "post-synthesis" not in table
     progress = res.stderr.splitlines()
-    assert progress[:2] == [f"loading jets from {shared_jets_path}...", f"converting {ROOT / 'keras_models' / 'salt_n16'} into "
-                            f"{tmp_path / 'a' / 'project'} (Vitis, xcvu13p-flga2577-2-e, 5.0 ns, reuse 1)..."]
-    assert "compiling the C simulation (g++)..." in progress and "C-simulating 200 jets against the bit-exact reference..." in progress
+    assert progress[:2] == [
+        f"loading jets from {shared_jets_path}...",
+        f"converting {ROOT / 'keras_models' / 'salt_n16'} into "
+        f"{tmp_path / 'a' / 'project'} (Vitis, xcvu13p-flga2577-2-e, 5.0 ns, reuse 1)...",
+    ]
+    assert (
+        "compiling the C simulation (g++)..." in progress
+        and "C-simulating 200 jets against the bit-exact reference..." in progress
+    )
 
     res = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "b"), "--budget", str(roomy)])
     assert res.exit_code == 0, res.output
@@ -50,14 +70,27 @@ def test_flow_on_shipped_n16(tmp_path, shared_jets_path, capsys):
 def test_flow_refuses_bad_budget_before_converting(tmp_path, shared_jets_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("schema_version: 1\nname: x\n")
-    res = CliRunner().invoke(main, ["flow", str(ROOT / "keras_models" / "salt_n16"), "--jets", str(shared_jets_path),
-                                    "--out", str(tmp_path / "out"), "--budget", str(bad)])
+    res = CliRunner().invoke(
+        main,
+        [
+            "flow",
+            str(ROOT / "keras_models" / "salt_n16"),
+            "--jets",
+            str(shared_jets_path),
+            "--out",
+            str(tmp_path / "out"),
+            "--budget",
+            str(bad),
+        ],
+    )
     assert res.exit_code == ExitCode.BAD_INPUT and "bad.yaml" in res.output
     assert not (tmp_path / "out" / "project").exists()
 
 
 def test_flow_refuses_a_missing_jets_file_before_converting(tmp_path):
-    res = CliRunner().invoke(main, ["flow", str(ROOT / "keras_models" / "salt_n16"), "--jets", str(tmp_path / "missing.h5"),
-                                    "--out", str(tmp_path / "out")])
+    res = CliRunner().invoke(
+        main,
+        ["flow", str(ROOT / "keras_models" / "salt_n16"), "--jets", str(tmp_path / "missing.h5"), "--out", str(tmp_path / "out")],
+    )
     assert res.exit_code == ExitCode.BAD_INPUT and "missing.h5" in res.output
     assert not (tmp_path / "out").exists()

@@ -110,7 +110,7 @@ def test_weights_are_exactly_representable_in_their_declared_formats(spec):
             continue
         f = layer.per_weight_formats()
         v, frac, i, kept = f["values"], f["frac"], f["integer"], f["bits"] > 0
-        scaled = v * 2.0 ** frac
+        scaled = v * 2.0**frac
         np.testing.assert_array_equal(scaled, np.round(scaled))  # on the per-weight grid
         assert np.all(v[kept] >= -(2.0 ** i[kept])) and np.all(v[kept] <= 2.0 ** i[kept] - 2.0 ** -frac[kept])
         np.testing.assert_array_equal(f["bits"][kept], 1 + i[kept] + frac[kept])
@@ -184,8 +184,14 @@ def test_beta_steers_towards_a_target(spec):
 @pytest.mark.slow
 def test_train_writes_frozen_model_with_per_weight_formats(tiny_jets, tmp_path):
     out = tmp_path / "het"
-    meta = train(tiny_jets, ModelSpec(n_particles=N), out, TrainSettings(epochs=2, patience=1, batch_size=64), verbose=0,
-                 hetero=H.HeteroSettings(beta=1e-6, ramp_epochs=1))
+    meta = train(
+        tiny_jets,
+        ModelSpec(n_particles=N),
+        out,
+        TrainSettings(epochs=2, patience=1, batch_size=64),
+        verbose=0,
+        hetero=H.HeteroSettings(beta=1e-6, ramp_epochs=1),
+    )
     model, saved = load_model(out)  # the plain loader: the export has no hetero layers
     assert saved == json.loads((out / "metadata.json").read_text()) == meta
     assert not any(isinstance(layer, H.HETERO_LAYERS) for layer in model.layers)
@@ -195,7 +201,7 @@ def test_train_writes_frozen_model_with_per_weight_formats(tiny_jets, tmp_path):
     q = rec["layers"]["q_proj"]
     kernel = model.get_layer("q_proj").get_weights()[0].ravel()
     frac, integer = np.array(q["frac"]), np.array(q["integer"])
-    np.testing.assert_array_equal(kernel * 2.0 ** frac, np.round(kernel * 2.0 ** frac))
+    np.testing.assert_array_equal(kernel * 2.0**frac, np.round(kernel * 2.0**frac))
     assert q["pruned"] == int((kernel == 0).sum())
     assert str(model.get_layer("q_proj").get_config()["kernel_quantizer"]["config"]["bits"]) == q["widest"].split(",")[0]
     assert np.all(integer[kernel != 0] <= int(q["widest"].split(",")[1]))

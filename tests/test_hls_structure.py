@@ -2,6 +2,7 @@
 (salt_hls.hls.static_check) on the shipped models, without compiling them."""
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -44,8 +45,15 @@ def test_pointwise_latency_ii_follows_hls4ml_allocation():
 
 def test_salt_headers_keep_their_pipelines_and_allocations_inside():
     source = "\n".join(f.read_text() for f in sorted((ROOT / "hls_templates").glob("salt_*.h")))
-    for name in ("partition_projection", "linformer_projection", "attention_scores", "weighted_values", "logit_conv",
-                 "partition_softmax", "dynamic_tanh"):
+    for name in (
+        "partition_projection",
+        "linformer_projection",
+        "attention_scores",
+        "weighted_values",
+        "logit_conv",
+        "partition_softmax",
+        "dynamic_tanh",
+    ):
         pragmas = function_pragmas(function_body(source, name))
         assert "INLINE off" in pragmas and "PIPELINE II=CONFIG_T::reuse_factor" in pragmas, name
         assert "INLINE" not in pragmas, name
@@ -85,8 +93,12 @@ def test_n16_default_passes_every_check(n16):
     assert all(rows[r]["ii"] == 1 for r in rows if rows[r]["ii"] is not None)
     # one LUT-ROM per look-up at II = 1: 4 heads x 16 particles x 4 partitions exp reads, 64 reciprocal reads
     tables = {(t["layer"], t["table"]): (t["lookups"], t["copies"], t["entries"]) for t in report.tables}
-    assert tables == {("attn_softmax", "exp_table"): (256, 256, 1024), ("attn_softmax", "inv_table"): (64, 64, 1024),
-                      ("dyt1", "table"): (256, 256, 1024), ("dyt2", "table"): (256, 256, 1024)}
+    assert tables == {
+        ("attn_softmax", "exp_table"): (256, 256, 1024),
+        ("attn_softmax", "inv_table"): (64, 64, 1024),
+        ("dyt1", "table"): (256, 256, 1024),
+        ("dyt2", "table"): (256, 256, 1024),
+    }
     summary = json.loads((n16 / "salt_summary.json").read_text())["structure"]
     assert summary["requested_ii"] == 1 and summary["layers"]["logit_conv"] == {"function": "logit_conv", "ii": 1, "groups": 2}
     assert "#pragma HLS PIPELINE II=1" in (n16 / "firmware" / "salt_tagger.cpp").read_text()
@@ -122,8 +134,9 @@ def test_parallelization_half_of_n_gives_the_salt_layers_ii_two_in_a_dataflow_to
     # hls4ml's conv_1d_latency_cl: 2 partitions of 8 particles, but ALLOCATION allows one particle's multipliers,
     # so 8 clocks per partition: II 16 for every per-particle Dense (recorded as such, flagged against the request)
     assert {rows[n]["ii"] for n in ("embed", *PER_PARTICLE_16x16)} == {16}
-    assert report.findings == [f"{n}: II 16 exceeds the requested II 2" for n in
-                               ("embed", "k_proj", "q_proj", "v_proj", "attn_out", "ffn1", "ffn2")]
+    assert report.findings == [
+        f"{n}: II 16 exceeds the requested II 2" for n in ("embed", "k_proj", "q_proj", "v_proj", "attn_out", "ffn1", "ffn2")
+    ]
 
 
 def test_static_check_names_a_broken_project(n16, tmp_path):
@@ -131,8 +144,11 @@ def test_static_check_names_a_broken_project(n16, tmp_path):
     shutil.copytree(n16, broken)
     header = broken / "firmware" / "nnet_utils" / "salt_softmax.h"
     text = header.read_text()
-    header.write_text(text.replace("    #pragma HLS ARRAY_PARTITION variable=exp_table complete\n", "", 1)
-                      .replace("#pragma HLS INLINE off", "#pragma HLS INLINE", 1))
+    header.write_text(
+        re.sub(r"[ \t]*#pragma HLS ARRAY_PARTITION variable\s*=\s*exp_table complete\n", "", text, count=1).replace(
+            "#pragma HLS INLINE off", "#pragma HLS INLINE", 1
+        )
+    )
     cpp = broken / "firmware" / "salt_tagger.cpp"
     cpp.write_text(cpp.read_text().replace("#pragma HLS PIPELINE II=1", "#pragma HLS PIPELINE II=4"))
     summary = json.loads((broken / "salt_summary.json").read_text())
@@ -169,10 +185,21 @@ def test_distributed_arithmetic_adder_graphs_are_inlined_into_the_top(tmp_path_f
     report = check_project(_convert(tmp_path_factory, "salt_n16", dense_strategy="distributed_arithmetic"))
     rows = _layers(report)
     inlined = {r: rows[r]["ops"] for r in rows if rows[r]["inlined_into_top"]}
-    assert inlined == {"embed": 1168, "k_proj": 4848, "q_proj": 4784, "v_proj": 4768, "attn_out": 5104, "ffn1": 5248,
-                       "ffn2": 5216, "head1": 321, "logits": 115}
-    assert report.findings == ["top salt_tagger: 31572 operations of inlined layers (nnet::conv1d_cl / dense_da_*) "
-                               "unrolled in the top function (limit 4096)"]
+    assert inlined == {
+        "embed": 1168,
+        "k_proj": 4848,
+        "q_proj": 4784,
+        "v_proj": 4768,
+        "attn_out": 5104,
+        "ffn1": 5248,
+        "ffn2": 5216,
+        "head1": 321,
+        "logits": 115,
+    }
+    assert report.findings == [
+        "top salt_tagger: 31572 operations of inlined layers (nnet::conv1d_cl / dense_da_*) "
+        "unrolled in the top function (limit 4096)"
+    ]
     assert all(rows[r]["ii"] == 1 for r in rows if rows[r]["function"] in SALT_CALLS)
 
 
@@ -182,5 +209,7 @@ def test_distributed_arithmetic_with_half_the_particles_per_clock_reaches_ii_two
     assert report.requested_ii == 2 and report.top["style"] == "dataflow"
     rows = _layers(report)
     assert {rows[r]["ii"] for r in rows if rows[r]["function"] in (*SALT_CALLS, "conv1d_cl")} == {2}
-    assert report.findings == ["top salt_tagger: 16004 operations of inlined layers (nnet::conv1d_cl / dense_da_*) "
-                               "unrolled in the top function (limit 4096)"]
+    assert report.findings == [
+        "top salt_tagger: 16004 operations of inlined layers (nnet::conv1d_cl / dense_da_*) "
+        "unrolled in the top function (limit 4096)"
+    ]

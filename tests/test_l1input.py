@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from salt_hls.data.jets import JetSet
 from salt_hls.data.preprocess import Normalization, select_and_sort
 from salt_hls.errors import ConfigError, DataError
-from salt_hls.l1input import words as W
 from salt_hls.estimate.input_stage import stage_cost
+from salt_hls.l1input import words as W
 from salt_hls.l1input.fold import first_layer, fold, weight_frac
 from salt_hls.l1input.sortnet import bitonic_stages, n_comparators, n_stages, sort_desc
 from salt_hls.l1input.stage import StageConfig, run, to_physics
@@ -157,8 +157,10 @@ def test_cpp_stage_bit_exact(tmp_path, n_out, n_in):
     cfg = StageConfig(n_out, n_in, pad=(61, 0, -1))
     exe = compile_testbench(cfg, tmp_path)
     r = np.random.default_rng(n_in)
-    batches = [_words(r, 40, n_in, pt_max, spread, empty) for pt_max, spread, empty in
-               [(3, 0, 0.3), (16383, 1500, 0.1), (200, 100, 0.0), (50, 30, 1.0), (1, 2, 0.5)]]
+    batches = [
+        _words(r, 40, n_in, pt_max, spread, empty)
+        for pt_max, spread, empty in [(3, 0, 0.3), (16383, 1500, 0.1), (200, 100, 0.0), (50, 30, 1.0), (1, 2, 0.5)]
+    ]
     cand = np.concatenate([b[0] for b in batches])
     jets = np.concatenate([b[1] for b in batches])
     expected, _ = run(cand, jets, cfg)

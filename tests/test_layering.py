@@ -9,7 +9,6 @@ from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "salt_hls"
@@ -118,8 +117,13 @@ def test_the_reference_runs_on_a_saved_plan_without_hls4ml_or_tensorflow(tmp_pat
     path = save_plan(ref.plan, tmp_path / "plan")
     x = np.random.default_rng(3).normal(0, 4.0, (50, 8, 3))
     np.save(tmp_path / "x.npy", x)
-    res = subprocess.run([sys.executable, "-c", RUN_SAVED_PLAN, str(path), str(tmp_path / "x.npy"), str(tmp_path / "y.npy")],
-                         capture_output=True, text=True, cwd=ROOT, timeout=120)
+    res = subprocess.run(
+        [sys.executable, "-c", RUN_SAVED_PLAN, str(path), str(tmp_path / "x.npy"), str(tmp_path / "y.npy")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
     assert res.returncode == 0, res.stderr
     assert json.loads(res.stdout.strip().splitlines()[-1].replace("'", '"')) == []
     expected = ref.run(x)

@@ -15,9 +15,22 @@ ALL = list(operations.OPERATIONS)
 
 
 def test_the_registry_covers_the_sal_t_layers_and_hls4ml_s_own():
-    assert {op.keras_class for op in SALT} == {"PartitionProjection", "LinformerProjection", "AttentionScores", "LogitConv",
-                                               "PartitionSoftmax", "WeightedValues", "DynamicTanh"}
-    assert {op.keras_class for op in ALL if not op.is_salt} == {"InputLayer", "QActivation", "QDense", "Add", "GlobalMaxPooling1D"}
+    assert {op.keras_class for op in SALT} == {
+        "PartitionProjection",
+        "LinformerProjection",
+        "AttentionScores",
+        "LogitConv",
+        "PartitionSoftmax",
+        "WeightedValues",
+        "DynamicTanh",
+    }
+    assert {op.keras_class for op in ALL if not op.is_salt} == {
+        "InputLayer",
+        "QActivation",
+        "QDense",
+        "Add",
+        "GlobalMaxPooling1D",
+    }
     assert len({op.name for op in ALL}) == len({op.keras_class for op in ALL}) == len(ALL)
 
 
@@ -78,7 +91,9 @@ def test_an_unknown_layer_is_named_with_the_supported_ones():
     class Conv3D:
         name = "c3"
 
-    with pytest.raises(ConfigError, match=r"layer c3 \(Conv3D\) is not supported by the salt-hls converter; supported: InputLayer"):
+    with pytest.raises(
+        ConfigError, match=r"layer c3 \(Conv3D\) is not supported by the salt-hls converter; supported: InputLayer"
+    ):
         operations.for_keras_layer(Conv3D())
     with pytest.raises(ConfigError, match="unknown operation 'sort'"):
         operations.get("sort")

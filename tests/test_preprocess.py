@@ -63,14 +63,14 @@ def test_padding_beyond_the_file_and_normalization(rng):
 def test_split_is_fixed_and_disjoint():
     a = split_indices(1000, seed=0)
     b = split_indices(1000, seed=0)
-    for u, v in zip(a, b):
+    for u, v in zip(a, b, strict=True):
         np.testing.assert_array_equal(u, v)
     assert [len(s) for s in a] == [700, 100, 200]
     assert len(np.unique(np.concatenate(a))) == 1000
 
 
 def test_bad_inputs_have_clear_errors(tmp_path):
-    with pytest.raises(DataError, match="jets file not found: .*nope.h5.*generate-jets"):
+    with pytest.raises(DataError, match=r"jets file not found: .*nope\.h5.*generate-jets"):
         load_jets(tmp_path / "nope.h5")
     with pytest.raises(DataError, match=r"shape \(2, 3, 4\); expected \(jets, particles, 3\)"):
         JetSet(np.zeros((2, 3, 4), np.float32), np.ones((2, 3), bool), np.zeros(2, int))

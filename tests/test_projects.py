@@ -53,7 +53,9 @@ def test_force_replaces_only_a_salt_hls_project(tmp_path, n16_project):
     mine.mkdir()
     (mine / "notes.txt").write_text("keep")
     # refused before the model is even loaded: a path that is no model proves it
-    with pytest.raises(DataError, match=r"is not empty and is not a salt-hls project .* --force only replaces a salt-hls project"):
+    with pytest.raises(
+        DataError, match=r"is not empty and is not a salt-hls project .* --force only replaces a salt-hls project"
+    ):
         convert(tmp_path / "no-model", mine, force=True)
     assert (mine / "notes.txt").read_text() == "keep"
     res = CliRunner().invoke(main, ["convert", str(SHIPPED_N16), "--out", str(mine), "--force"])
@@ -136,7 +138,9 @@ def test_relocated_project_simulates_from_another_directory(tmp_path, n16_projec
     shutil.move("prj", "elsewhere")
     os.mkdir("other")
     monkeypatch.chdir("other")
-    res = CliRunner().invoke(main, ["csim", "../elsewhere", "--jets", str(tiny_jets), "--max-jets", "50", "--bit-exact", "--json"])
+    res = CliRunner().invoke(
+        main, ["csim", "../elsewhere", "--jets", str(tiny_jets), "--max-jets", "50", "--bit-exact", "--json"]
+    )
     assert res.exit_code == 0, res.output
     r = json.loads(res.output.strip().splitlines()[-1])
     assert r["n_jets"] == r["n_bit_exact"] == 50
@@ -148,13 +152,24 @@ def test_flow_table_labels_the_estimate_and_formats_like_check(capsys):
     from salt_hls.cli.formatting import budget_value
 
     summary = {
-        "model": "m", "project": "p", "settings": ConvertSettings().to_dict(),
+        "model": "m",
+        "project": "p",
+        "settings": ConvertSettings().to_dict(),
         "csim": {"n_jets": 10, "n_bit_exact": 10, "argmax_agreement": 1.0, "accuracy_csim": 0.5},
         "bit_exact": True,
-        "estimate": {"kind": "estimate", "latency_cycles": 37, "latency_ns": 185.0, "ii_cycles": 1,
-                     "resources": {"LUT": 836052, "FF": 1, "DSP": 2304, "BRAM18": 416}, "dominant_luts": []},
-        "budget": {"fits": False, "notes": [], "rows": [
-            {"figure": "LUT (estimate)", "value": 48.123456, "limit": 13.0, "unit": "%", "ok": False}]},
+        "estimate": {
+            "kind": "estimate",
+            "latency_cycles": 37,
+            "latency_ns": 185.0,
+            "ii_cycles": 1,
+            "resources": {"LUT": 836052, "FF": 1, "DSP": 2304, "BRAM18": 416},
+            "dominant_luts": [],
+        },
+        "budget": {
+            "fits": False,
+            "notes": [],
+            "rows": [{"figure": "LUT (estimate)", "value": 48.123456, "limit": 13.0, "unit": "%", "ok": False}],
+        },
     }
     _print_flow(summary)
     out = capsys.readouterr().out

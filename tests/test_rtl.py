@@ -14,8 +14,9 @@ N, D = 4, 4
 def _tiny_model(seed=7):
     from salt_hls.model.builders import ModelSpec, build_model
 
-    spec = ModelSpec(n_particles=N, d_model=D, n_heads=1, ffn_dim=D, classifier_dim=D,
-                     quant={"qkv.result": "10,2", "attn.result": "10,1"})
+    spec = ModelSpec(
+        n_particles=N, d_model=D, n_heads=1, ffn_dim=D, classifier_dim=D, quant={"qkv.result": "10,2", "attn.result": "10,1"}
+    )
     model = build_model(spec)
     r = np.random.default_rng(seed)
     model.set_weights([w + r.normal(0, 0.8, w.shape).astype(np.float32) for w in model.get_weights()])
@@ -128,10 +129,33 @@ def test_latency_cutoff_follows_the_clock():
 def test_yosys_cells_map_to_resources():
     from salt_hls.rtl.synth import resources_from_cells
 
-    res, by_size = resources_from_cells({"LUT2": 3, "LUT6": 5, "FDRE": 7, "CARRY8": 2, "CARRY4": 3, "DSP48E2": 1,
-                                         "RAMB36E2": 1, "RAMB18E2": 1, "MUXF7": 4, "SRL16E": 1, "IBUF": 9})
-    assert res == {"LUT": 8, "FF": 7, "CARRY8": 4, "CARRY4": 3, "DSP": 1, "BRAM18": 3, "URAM": 0, "LUTRAM": 0, "SRL": 1,
-                   "MUXF": 4}
+    res, by_size = resources_from_cells(
+        {
+            "LUT2": 3,
+            "LUT6": 5,
+            "FDRE": 7,
+            "CARRY8": 2,
+            "CARRY4": 3,
+            "DSP48E2": 1,
+            "RAMB36E2": 1,
+            "RAMB18E2": 1,
+            "MUXF7": 4,
+            "SRL16E": 1,
+            "IBUF": 9,
+        }
+    )
+    assert res == {
+        "LUT": 8,
+        "FF": 7,
+        "CARRY8": 4,
+        "CARRY4": 3,
+        "DSP": 1,
+        "BRAM18": 3,
+        "URAM": 0,
+        "LUTRAM": 0,
+        "SRL": 1,
+        "MUXF": 4,
+    }
     assert by_size == {"LUT2": 3, "LUT6": 5}
 
 
@@ -157,8 +181,11 @@ def tiny_project(tmp_path_factory):
 
     model, spec = _tiny_model()
     root = tmp_path_factory.mktemp("rtl")
-    meta = {"spec": spec.to_dict(), "sort": "kt",
-            "normalization": {"center": [0.0, 0.0, 0.0], "scale": [0.02, 0.02, 0.02], "features": ["pt", "deta", "dphi"]}}
+    meta = {
+        "spec": spec.to_dict(),
+        "sort": "kt",
+        "normalization": {"center": [0.0, 0.0, 0.0], "scale": [0.02, 0.02, 0.02], "features": ["pt", "deta", "dphi"]},
+    }
     save_model(model, root / "model", meta)
     convert(root / "model", root / "prj", ConvertSettings())
     return root / "prj"
@@ -195,8 +222,21 @@ def test_cli_verilator_and_yosys_on_one_layer(tiny_project, tiny_jets, tmp_path)
     from salt_hls.rtl.trace import Tracer
     from salt_hls.vendor.report import load_report
 
-    r = CliRunner().invoke(main, ["rtl", str(tiny_project), "--out", str(tmp_path / "rtl"), "--jets", str(tiny_jets),
-                                  "--max-jets", "40", "--no-synth", "--json"])
+    r = CliRunner().invoke(
+        main,
+        [
+            "rtl",
+            str(tiny_project),
+            "--out",
+            str(tmp_path / "rtl"),
+            "--jets",
+            str(tiny_jets),
+            "--max-jets",
+            "40",
+            "--no-synth",
+            "--json",
+        ],
+    )
     assert r.exit_code == 0, r.output
     line = json.loads(r.output.strip().splitlines()[-1])
     assert line["n_jets"] == line["n_bit_exact"] == 40

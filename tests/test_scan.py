@@ -30,8 +30,16 @@ def write_scan(path: Path, jets_file: Path, **changes) -> Path:
         "jets": str(jets_file),
         "jets_identity": "stat",
         "budgets": {"l1t": str(BUDGET)},
-        "fixed": {"model.n_particles": 8, "model.n_partitions": 2, "model.d_model": 8, "model.ffn_dim": 8, "model.classifier_dim": 8,
-                  "train.epochs": 1, "train.batch_size": 64, "train.max_jets": 150},
+        "fixed": {
+            "model.n_particles": 8,
+            "model.n_partitions": 2,
+            "model.d_model": 8,
+            "model.ffn_dim": 8,
+            "model.classifier_dim": 8,
+            "train.epochs": 1,
+            "train.batch_size": 64,
+            "train.max_jets": 150,
+        },
         "axes": {"model.n_heads": [2, 4], "train.seed": [0, 1]},
         "steps": {"bit_exact_jets": 0},
         "cluster": {"kind": "local", "workers": 2},
@@ -53,18 +61,34 @@ def test_setting_names_match_the_dataclasses():
     assert set(scan_spec.MODEL_KEYS) == names - {"n_features", "n_classes", "quantized", "quant", "conv_heights"}
     assert set(scan_spec.TRAIN_KEYS) == {f.name for f in fields(TrainSettings)}
     types = scan_spec.setting_types()
-    assert types["convert"] == {"backend": str, "part": str, "clock_ns": float, "reuse": int, "parallelization": int,
-                                "dense_strategy": str}
+    assert types["convert"] == {
+        "backend": str,
+        "part": str,
+        "clock_ns": float,
+        "reuse": int,
+        "parallelization": int,
+        "dense_strategy": str,
+    }
     assert types["estimate"]["table_entries"] is int and types["estimate"]["dyt_after_pool"] is bool
 
 
 def test_grid_expands_and_keys_are_stable(tmp_path, tiny_jets):
     a = load_scan(write_scan(tmp_path / "a.yaml", tiny_jets))
-    assert [t.axes for t in a.trials] == [{"model.n_heads": 2, "train.seed": 0}, {"model.n_heads": 2, "train.seed": 1},
-                                          {"model.n_heads": 4, "train.seed": 0}, {"model.n_heads": 4, "train.seed": 1}]
+    assert [t.axes for t in a.trials] == [
+        {"model.n_heads": 2, "train.seed": 0},
+        {"model.n_heads": 2, "train.seed": 1},
+        {"model.n_heads": 4, "train.seed": 0},
+        {"model.n_heads": 4, "train.seed": 1},
+    ]
     assert len({t.key for t in a.trials}) == 4 and all(len(t.key) == 16 for t in a.trials)
-    assert a.trials[0].settings["model"] == {"n_particles": 8, "n_partitions": 2, "d_model": 8, "ffn_dim": 8, "classifier_dim": 8,
-                                             "n_heads": 2}
+    assert a.trials[0].settings["model"] == {
+        "n_particles": 8,
+        "n_partitions": 2,
+        "d_model": 8,
+        "ffn_dim": 8,
+        "classifier_dim": 8,
+        "n_heads": 2,
+    }
     # the same file again: the same keys; a changed fixed setting or other steps: other keys
     assert [t.key for t in load_scan(tmp_path / "a.yaml").trials] == [t.key for t in a.trials]
     b = load_scan(write_scan(tmp_path / "b.yaml", tiny_jets, steps={"bit_exact_jets": 5}))
@@ -88,16 +112,26 @@ def test_jets_content_enters_the_key(tmp_path, tiny_jets):
 
 def test_bundle_axis_sets_settings_together(tmp_path, tiny_jets):
     axes = {"size": {"small": {"model.d_model": 8, "model.n_heads": 2, "quant": "a8"}, "big": {}}, "train.seed": [0, 1]}
-    s = load_scan(write_scan(tmp_path / "b.yaml", tiny_jets, axes=axes, fixed={"model.n_particles": 8},
-                             quant_presets={"a8": {"qkv.weight": "8,1"}}))
-    assert [t.axes for t in s.trials] == [{"size": "small", "train.seed": 0}, {"size": "small", "train.seed": 1},
-                                          {"size": "big", "train.seed": 0}, {"size": "big", "train.seed": 1}]
+    s = load_scan(
+        write_scan(
+            tmp_path / "b.yaml", tiny_jets, axes=axes, fixed={"model.n_particles": 8}, quant_presets={"a8": {"qkv.weight": "8,1"}}
+        )
+    )
+    assert [t.axes for t in s.trials] == [
+        {"size": "small", "train.seed": 0},
+        {"size": "small", "train.seed": 1},
+        {"size": "big", "train.seed": 0},
+        {"size": "big", "train.seed": 1},
+    ]
     assert s.trials[0].settings["model"] == {"n_particles": 8, "d_model": 8, "n_heads": 2}
     assert s.trials[0].settings["quant"] == {"qkv.weight": "8,1"}
     assert s.trials[2].settings["model"] == {"n_particles": 8} and s.trials[2].settings["quant"] == {}
     with pytest.raises(ConfigError, match=re.escape("'model.n_particles' is set both by fixed and by axis 'size'")):
-        load_scan(write_scan(tmp_path / "c.yaml", tiny_jets, axes={"size": {"a": {"model.n_particles": 16}}},
-                             fixed={"model.n_particles": 8}))
+        load_scan(
+            write_scan(
+                tmp_path / "c.yaml", tiny_jets, axes={"size": {"a": {"model.n_particles": 16}}}, fixed={"model.n_particles": 8}
+            )
+        )
 
 
 def test_random_sampler_is_seeded(tmp_path, tiny_jets):
@@ -108,26 +142,32 @@ def test_random_sampler_is_seeded(tmp_path, tiny_jets):
     assert all(1e-4 <= t.axes["train.learning_rate"] <= 1e-2 for t in s1.trials)
 
 
-@pytest.mark.parametrize(("changes", "message"), [
-    ({"epochs": 3}, "unknown key(s) 'epochs' in the scan file"),
-    ({"fixed": {"model.depth": 2}}, "unknown setting 'model.depth'; model.* takes architecture"),
-    ({"fixed": {"trian.epochs": 2}}, "unknown setting 'trian.epochs'; write model.*"),
-    ({"fixed": {"train.epochs": "two"}}, "fixed: train.epochs must be int, got 'two'"),
-    ({"axes": {"model.n_heads": []}}, "axis 'model.n_heads' has no values"),
-    ({"axes": {"train.learning_rate": {"low": 1e-4, "high": 1e-2}}}, "(ranges need sampler kind: random)"),
-    ({"axes": {"quant": ["a8"]}}, "quant preset 'a8' is not defined"),
-    ({"jets": "missing.h5"}, "missing.h5 does not exist"),
-    ({"budgets": ["nowhere.yaml"]}, "nowhere.yaml does not exist"),
-    ({"steps": {"synthesis": True}}, "unknown key(s) 'synthesis' in steps"),
-    ({"sampler": {"kind": "optuna"}}, "sampler kind 'optuna' is unknown"),
-    ({"cluster": {"kind": "slurm", "workers": 4}}, "a slurm cluster needs memory per worker"),
-    ({"cluster": {"kind": "htcondor", "workers": 4, "memory": "4GiB"}}, "a htcondor cluster needs disk per worker"),
-    ({"cluster": {"kind": "local", "queue": "short"}}, "unknown key(s) 'queue' in cluster (kind local)"),
-    ({"fixed": {"model.n_particles": 8, "model.n_partitions": 16}}, "trial"),
-    ({"fixed": {"estimate.table_entries": 100}}, "table entries must be a power of two >= 2, got 100"),
-    ({"fixed": {"model.n_particles": 8, "convert.parallelization": 3}}, "parallelization factor 3 does not divide N = 8; choose one of [1, 2, 4, 8]"),
-    ({"fixed": {"convert.part": "xc7nope"}}, "xc7nope"),
-])
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"epochs": 3}, "unknown key(s) 'epochs' in the scan file"),
+        ({"fixed": {"model.depth": 2}}, "unknown setting 'model.depth'; model.* takes architecture"),
+        ({"fixed": {"trian.epochs": 2}}, "unknown setting 'trian.epochs'; write model.*"),
+        ({"fixed": {"train.epochs": "two"}}, "fixed: train.epochs must be int, got 'two'"),
+        ({"axes": {"model.n_heads": []}}, "axis 'model.n_heads' has no values"),
+        ({"axes": {"train.learning_rate": {"low": 1e-4, "high": 1e-2}}}, "(ranges need sampler kind: random)"),
+        ({"axes": {"quant": ["a8"]}}, "quant preset 'a8' is not defined"),
+        ({"jets": "missing.h5"}, "missing.h5 does not exist"),
+        ({"budgets": ["nowhere.yaml"]}, "nowhere.yaml does not exist"),
+        ({"steps": {"synthesis": True}}, "unknown key(s) 'synthesis' in steps"),
+        ({"sampler": {"kind": "optuna"}}, "sampler kind 'optuna' is unknown"),
+        ({"cluster": {"kind": "slurm", "workers": 4}}, "a slurm cluster needs memory per worker"),
+        ({"cluster": {"kind": "htcondor", "workers": 4, "memory": "4GiB"}}, "a htcondor cluster needs disk per worker"),
+        ({"cluster": {"kind": "local", "queue": "short"}}, "unknown key(s) 'queue' in cluster (kind local)"),
+        ({"fixed": {"model.n_particles": 8, "model.n_partitions": 16}}, "trial"),
+        ({"fixed": {"estimate.table_entries": 100}}, "table entries must be a power of two >= 2, got 100"),
+        (
+            {"fixed": {"model.n_particles": 8, "convert.parallelization": 3}},
+            "parallelization factor 3 does not divide N = 8; choose one of [1, 2, 4, 8]",
+        ),
+        ({"fixed": {"convert.part": "xc7nope"}}, "xc7nope"),
+    ],
+)
 def test_bad_scan_files_are_refused_with_the_reason(tmp_path, tiny_jets, changes, message):
     path = write_scan(tmp_path / "bad.yaml", tiny_jets, **changes)
     with pytest.raises(ConfigError) as err:
@@ -138,9 +178,11 @@ def test_bad_scan_files_are_refused_with_the_reason(tmp_path, tiny_jets, changes
 
 def test_validation_imports_neither_tensorflow_nor_dask(tmp_path, tiny_jets):
     path = write_scan(tmp_path / "s.yaml", tiny_jets, fixed={"train.epochs": "x"})
-    code = ("import sys\nfrom salt_hls.scan.spec import load_scan\nfrom salt_hls.errors import ConfigError\n"
-            f"try:\n    load_scan({str(path)!r})\nexcept ConfigError as e:\n    print('refused:', e)\n"
-            "print(sorted(m for m in ('tensorflow', 'dask', 'distributed') if m in sys.modules))")
+    code = (
+        "import sys\nfrom salt_hls.scan.spec import load_scan\nfrom salt_hls.errors import ConfigError\n"
+        f"try:\n    load_scan({str(path)!r})\nexcept ConfigError as e:\n    print('refused:', e)\n"
+        "print(sorted(m for m in ('tensorflow', 'dask', 'distributed') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert "refused:" in out and "train.epochs must be int" in out
     assert out.strip().endswith("[]")
@@ -156,53 +198,89 @@ def test_declared_synthesis_says_it_is_not_available(tmp_path, tiny_jets, monkey
 def test_job_scripts_from_the_cluster_section(tmp_path, tiny_jets):
     from salt_hls.scan.cluster import batch_cluster
 
-    slurm = {"kind": "slurm", "workers": 8, "cores": 1, "memory": "6GiB", "walltime": "02:00:00", "queue": "short",
-             "account": "cms", "job_script_prologue": ["source /opt/salt/.venv/bin/activate"],
-             "job_extra_directives": ["--exclusive"]}
-    condor = {"kind": "htcondor", "workers": 8, "memory": "6GiB", "disk": "10GiB",
-              "job_extra_directives": {"+JobFlavour": '"workday"'}, "python": "/opt/salt/.venv/bin/python"}
+    slurm = {
+        "kind": "slurm",
+        "workers": 8,
+        "cores": 1,
+        "memory": "6GiB",
+        "walltime": "02:00:00",
+        "queue": "short",
+        "account": "cms",
+        "job_script_prologue": ["source /opt/salt/.venv/bin/activate"],
+        "job_extra_directives": ["--exclusive"],
+    }
+    condor = {
+        "kind": "htcondor",
+        "workers": 8,
+        "memory": "6GiB",
+        "disk": "10GiB",
+        "job_extra_directives": {"+JobFlavour": '"workday"'},
+        "python": "/opt/salt/.venv/bin/python",
+    }
     spec = load_scan(write_scan(tmp_path / "s.yaml", tiny_jets, cluster=slurm))
     with batch_cluster(spec.cluster) as cluster:
         script = cluster.job_script()
-    for line in ("#SBATCH -p short", "#SBATCH -A cms", "#SBATCH -n 1", "#SBATCH --cpus-per-task=1", "#SBATCH --mem=6G",
-                 "#SBATCH -t 02:00:00", "#SBATCH --exclusive", "source /opt/salt/.venv/bin/activate"):
+    for line in (
+        "#SBATCH -p short",
+        "#SBATCH -A cms",
+        "#SBATCH -n 1",
+        "#SBATCH --cpus-per-task=1",
+        "#SBATCH --mem=6G",
+        "#SBATCH -t 02:00:00",
+        "#SBATCH --exclusive",
+        "source /opt/salt/.venv/bin/activate",
+    ):
         assert line in script, line
     assert "--nthreads 1 --memory-limit 6.00GiB" in script
     spec = load_scan(write_scan(tmp_path / "s.yaml", tiny_jets, cluster=condor))
     with batch_cluster(spec.cluster) as cluster:
         script = cluster.job_script()
-    for line in ("RequestCpus = MY.DaskWorkerCores", "MY.DaskWorkerCores = 1", "MY.DaskWorkerMemory = 6442450944",
-                 "MY.DaskWorkerDisk = 10737418240", '+JobFlavour = "workday"',
-                 "/opt/salt/.venv/bin/python -m distributed.cli.dask_worker", "--nthreads 1", "--memory-limit 6.00GiB"):
+    for line in (
+        "RequestCpus = MY.DaskWorkerCores",
+        "MY.DaskWorkerCores = 1",
+        "MY.DaskWorkerMemory = 6442450944",
+        "MY.DaskWorkerDisk = 10737418240",
+        '+JobFlavour = "workday"',
+        "/opt/salt/.venv/bin/python -m distributed.cli.dask_worker",
+        "--nthreads 1",
+        "--memory-limit 6.00GiB",
+    ):
         assert line in script, line
 
 
 def test_pareto_front_keeps_the_undominated_trials():
-    rows = [{"key": k, "status": "ok", "accuracy": a, "LUT": lut} for k, a, lut in
-            [("a", 0.50, 100), ("b", 0.55, 200), ("c", 0.52, 300), ("d", 0.60, 400), ("e", 0.60, 500)]]
+    rows = [
+        {"key": k, "status": "ok", "accuracy": a, "LUT": lut}
+        for k, a, lut in [("a", 0.50, 100), ("b", 0.55, 200), ("c", 0.52, 300), ("d", 0.60, 400), ("e", 0.60, 500)]
+    ]
     rows.append({"key": "f", "status": "failed"})
     assert [r["key"] for r in pareto(rows, "any")] == ["d", "b", "a"]
 
 
 def _scan(args, cwd, **kw):
     cmd = [sys.executable, "-c", "from salt_hls.cli import main; main()", "scan", *args]
-    return subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            start_new_session=True, **kw)
+    return subprocess.Popen(
+        cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True, **kw
+    )
 
 
 def _finished(out: Path) -> dict:
     trials = out / "trials"
     if not trials.is_dir():
         return {}
-    return {p.name: (p / "metrics.json").stat().st_mtime_ns for p in trials.iterdir()
-            if not p.name.startswith(".") and (p / "metrics.json").is_file()}
+    return {
+        p.name: (p / "metrics.json").stat().st_mtime_ns
+        for p in trials.iterdir()
+        if not p.name.startswith(".") and (p / "metrics.json").is_file()
+    }
 
 
 @pytest.mark.slow
 def test_scan_killed_after_a_trial_resumes_without_recomputing(tmp_path, tiny_jets):
     easy = tmp_path / "easy.yaml"
-    easy.write_text(BUDGET.read_text().replace("latency_max_ns: 100", "latency_max_ns: 10000").replace("name: l1t-default",
-                                                                                                       "name: easy"))
+    easy.write_text(
+        BUDGET.read_text().replace("latency_max_ns: 100", "latency_max_ns: 10000").replace("name: l1t-default", "name: easy")
+    )
     path = write_scan(tmp_path / "scan.yaml", tiny_jets, budgets={"l1t": str(BUDGET), "easy": str(easy)})
     out = tmp_path / "out"
     first = _scan([str(path), "--out", str(out), "--no-progress"], tmp_path)

@@ -24,8 +24,14 @@ def test_settings_module_does_not_import_tensorflow():
 def test_round_trip_and_defaults():
     s = ConvertSettings(backend="Vivado", reuse=2, parallelization=4)
     d = s.to_dict()
-    assert d == {"backend": "Vivado", "part": "xcvu13p-flga2577-2-e", "clock_ns": 5.0, "reuse": 2, "parallelization": 4,
-                 "dense_strategy": "latency"}
+    assert d == {
+        "backend": "Vivado",
+        "part": "xcvu13p-flga2577-2-e",
+        "clock_ns": 5.0,
+        "reuse": 2,
+        "parallelization": 4,
+        "dense_strategy": "latency",
+    }
     assert ConvertSettings.from_dict(d) == s
     o = EstimateOptions(table_impl="lut", dsp_packing=True)
     assert EstimateOptions.from_dict(o.to_dict()) == o
@@ -43,12 +49,15 @@ def test_from_dict_refuses_unknown_and_names_missing():
         ConvertSettings.from_dict({**ConvertSettings().to_dict(), "reuse": True})
 
 
-@pytest.mark.parametrize("options,msg", [
-    (EstimateOptions(table_impl="rom"), "table implementation must be auto, lut, bram, got 'rom'"),
-    (EstimateOptions(table_entries=100), "table entries must be a power of two >= 2, got 100"),
-    (EstimateOptions(cast_mode="rnd"), "cast mode must be typed or trn, got 'rnd'"),
-    (EstimateOptions(dsp_min_bits=0), "bram_min_bits must be an integer >= 0 and dsp_min_bits >= 1"),
-])
+@pytest.mark.parametrize(
+    "options,msg",
+    [
+        (EstimateOptions(table_impl="rom"), "table implementation must be auto, lut, bram, got 'rom'"),
+        (EstimateOptions(table_entries=100), "table entries must be a power of two >= 2, got 100"),
+        (EstimateOptions(cast_mode="rnd"), "cast mode must be typed or trn, got 'rnd'"),
+        (EstimateOptions(dsp_min_bits=0), "bram_min_bits must be an integer >= 0 and dsp_min_bits >= 1"),
+    ],
+)
 def test_estimate_options_validation(options, msg):
     with pytest.raises(ConfigError, match=msg):
         options.validate()
@@ -96,8 +105,14 @@ def test_one_exit_code_table():
     from salt_hls.cli.exit_codes import ExitCode
 
     assert [(c.name, int(c)) for c in ExitCode] == [
-        ("OK", 0), ("NOT_BIT_EXACT", 1), ("BAD_INPUT", 2), ("OVER_BUDGET", 3), ("NO_VENDOR_TOOL", 4), ("VENDOR_TOOL_FAILED", 5),
-        ("TRIALS_FAILED", 6)]
+        ("OK", 0),
+        ("NOT_BIT_EXACT", 1),
+        ("BAD_INPUT", 2),
+        ("OVER_BUDGET", 3),
+        ("NO_VENDOR_TOOL", 4),
+        ("VENDOR_TOOL_FAILED", 5),
+        ("TRIALS_FAILED", 6),
+    ]
     readme = (ROOT / "README.md").read_text()
     for c in ExitCode:
         assert f"| {int(c)} | `{c.name}` |" in readme

@@ -47,8 +47,8 @@ def test_stored_estimate_is_of_the_shipped_model(n):
 
 @pytest.mark.slow
 def test_stored_n16_estimate_is_reproducible(tmp_path):
-    from salt_hls.hls.convert import ConvertSettings, convert
     from salt_hls.estimate.estimator import estimate_project
+    from salt_hls.hls.convert import ConvertSettings, convert
 
     convert(ROOT / "keras_models" / "salt_n16", tmp_path / "prj", ConvertSettings(part=PART))
     fresh = estimate_project(tmp_path / "prj").to_dict()

@@ -7,10 +7,10 @@ import pytest
 from click.testing import CliRunner
 
 from salt_hls.cli import main
-from salt_hls.evaluate import evaluate, model_inputs
 from salt_hls.data.jets import load_jets
-from salt_hls.model.io import load_model
+from salt_hls.evaluate import evaluate, model_inputs
 from salt_hls.model.builders import ModelSpec
+from salt_hls.model.io import load_model
 from salt_hls.train import TrainSettings, train
 
 FAST = TrainSettings(epochs=2, patience=1, batch_size=64)
@@ -57,7 +57,7 @@ def test_training_is_reproducible(tiny_jets, tmp_path, trained):
     meta = train(tiny_jets, ModelSpec(n_particles=8), tmp_path / "again", FAST, verbose=0)
     a, _ = load_model(trained[0])
     b, _ = load_model(tmp_path / "again")
-    for u, v in zip(a.get_weights(), b.get_weights()):
+    for u, v in zip(a.get_weights(), b.get_weights(), strict=True):
         np.testing.assert_array_equal(u, v)
     assert meta["test_metrics"] == trained[1]["test_metrics"]
 
@@ -85,7 +85,9 @@ def test_cli_errors(tmp_path, tiny_jets):
     assert res.exit_code == 2 and "jets file not found" in res.output
     res = r.invoke(main, ["train", "--jets", str(tiny_jets), "--particles", "3", "--out", str(tmp_path / "m")])
     assert res.exit_code == 2 and "N = 3 particles cannot fill p = 4 partitions" in res.output
-    res = r.invoke(main, ["train", "--jets", str(tiny_jets), "--particles", "8", "--quant", "qkv.weight", "--out", str(tmp_path / "m")])
+    res = r.invoke(
+        main, ["train", "--jets", str(tiny_jets), "--particles", "8", "--quant", "qkv.weight", "--out", str(tmp_path / "m")]
+    )
     assert res.exit_code == 2 and "write SITE=FORMAT" in res.output
     res = r.invoke(main, ["evaluate", str(tmp_path / "none"), "--jets", str(tiny_jets)])
     assert res.exit_code == 2 and "no model at" in res.output

@@ -137,7 +137,9 @@ def test_post_synthesis_of_an_unlisted_part_spelled_differently(tmp_path):
     assert r.resources["post_synthesis"]["LUT"] == 38412
     assert r.part == "xczu9eg-ffvb1156-2-e"
     util.write_text(ZU9_UTIL.replace("xczu9egffvb1156-2", "xczu7evffvc1156-2"))
-    with pytest.raises(DataError, match=r"is for part xczu7evffvc1156-2 but .* is for xczu9eg-ffvb1156-2-e; they come from different runs"):
+    with pytest.raises(
+        DataError, match=r"is for part xczu7evffvc1156-2 but .* is for xczu9eg-ffvb1156-2-e; they come from different runs"
+    ):
         build_report(xml, util)
 
 
@@ -178,7 +180,9 @@ def test_the_app_file_names_the_top(tmp_path):
 
 def test_project_tcl_without_a_name(tmp_path):
     _hls4ml_project(tmp_path, 'set backend "vivado"\n')
-    with pytest.raises(DataError, match=r"project\.tcl: expected a 'set project_name .*' line as hls4ml writes it \(or 'set myproject"):
+    with pytest.raises(
+        DataError, match=r"project\.tcl: expected a 'set project_name .*' line as hls4ml writes it \(or 'set myproject"
+    ):
         parse_path(tmp_path)
 
 
@@ -246,7 +250,9 @@ def test_vitis_synthesis_summary_rpt(tmp_path):
 def test_synthesis_summary_with_negative_slack_and_a_latency_range(tmp_path):
     path = tmp_path / "csynth.rpt"
     row = "|+ myproject                    |     -|  0.00|       14|  70.000|         -|        1|"
-    path.write_text(SUMMARY_RPT.replace(row, "|+ myproject*                   |Timing| -0.55|  12 ~ 14|  70.000|         -|        1|"))
+    path.write_text(
+        SUMMARY_RPT.replace(row, "|+ myproject*                   |Timing| -0.55|  12 ~ 14|  70.000|         -|        1|")
+    )
     r = parse_path(path)
     assert (r.latency_min_cycles, r.latency_max_cycles) == (12, 14)
     assert r.timing_met() is False
@@ -273,7 +279,9 @@ def test_directory_with_only_rpt_files(tmp_path):
     assert r.sources[0]["path"] == str(report_dir / "csynth.rpt")
     assert r.resources["hls_estimate"] == SUMMARY_HLS
     (report_dir / "myproject_csynth.rpt").write_text(VITIS_RPT)
-    (report_dir / "dense_latency_ap_fixed_s_csynth.rpt").write_text(VITIS_RPT.replace("'myproject'", "'dense_latency_ap_fixed_s'"))
+    (report_dir / "dense_latency_ap_fixed_s_csynth.rpt").write_text(
+        VITIS_RPT.replace("'myproject'", "'dense_latency_ap_fixed_s'")
+    )
     r = parse_path(tmp_path)
     assert r.sources[0]["path"] == str(report_dir / "myproject_csynth.rpt")
     assert (r.clock_target_ns, r.clock_estimate_ns) == (5.0, 3.912)
@@ -295,7 +303,9 @@ def test_timing_failure_uses_the_estimated_period(tmp_path):
     d = r.to_dict()
     assert d["latency"]["max_ns"] == pytest.approx(79.968, abs=1e-9)
     assert (d["timing"]["met"], d["timing"]["period_ns"], d["timing"]["period_from"]) == (False, 5.712, "estimate")
-    note = "timing failed: estimated clock period 5.712 ns exceeds the 5 ns target; latency in ns uses 5.712 ns, as the report does"
+    note = (
+        "timing failed: estimated clock period 5.712 ns exceeds the 5 ns target; latency in ns uses 5.712 ns, as the report does"
+    )
     assert d["timing"]["note"] == note and note in r.notes
     assert SynthReport.from_dict(d).to_dict()["timing"] == d["timing"]
 
@@ -349,7 +359,9 @@ def test_unified_workspace_component_work_dir(tmp_path):
 def test_unified_workspace_with_two_components_is_ambiguous(tmp_path):
     _component(tmp_path, "tagger_a")
     b = _component(tmp_path, "tagger_b")
-    with pytest.raises(DataError, match=r"several HLS components with C-synthesis reports \(tagger_a/tagger_a/hls/syn/report, tagger_b"):
+    with pytest.raises(
+        DataError, match=r"several HLS components with C-synthesis reports \(tagger_a/tagger_a/hls/syn/report, tagger_b"
+    ):
         parse_path(tmp_path)
     assert parse_path(tmp_path / "tagger_b").sources[0]["path"] == str(b / "csynth.xml")
 
@@ -368,9 +380,17 @@ ROOT_BUDGET = __import__("pathlib").Path(__file__).resolve().parents[1] / "synth
 def _open_synthesis(**tool) -> dict:
     """What a Yosys run on the design's Verilog would be written as: post-synthesis cells, no HLS stage."""
     r = SynthReport(
-        kind="open-synthesis", method="yosys synth_xilinx -family xcup", part="xcvu13p-flga2577-2-e",
-        tool="Yosys", tool_version="0.70", top="salt_tagger", clock_target_ns=5.0,
-        latency_min_cycles=18, latency_max_cycles=18, interval_min_cycles=1, interval_max_cycles=1,
+        kind="open-synthesis",
+        method="yosys synth_xilinx -family xcup",
+        part="xcvu13p-flga2577-2-e",
+        tool="Yosys",
+        tool_version="0.70",
+        top="salt_tagger",
+        clock_target_ns=5.0,
+        latency_min_cycles=18,
+        latency_max_cycles=18,
+        interval_min_cycles=1,
+        interval_max_cycles=1,
         resources={"post_synthesis": {"LUT": 120_000, "FF": 40_000, "DSP": 0, "BRAM18": 0, "URAM": 0}},
         post_synthesis_state="Synthesized (Yosys)",
     )

@@ -108,13 +108,34 @@ def test_schema_fields_and_json_round_trip(tmp_path):
     d = r.to_dict()
     assert d["schema"] == SCHEMA and d["schema_version"] == 1
     assert set(d) == {
-        "schema", "schema_version", "kind", "method", "tool", "top", "part", "sources", "clock",
-        "latency", "interval", "timing", "resources", "post_synthesis_state", "report_totals", "part_totals",
-        "utilization_pct", "notes",
+        "schema",
+        "schema_version",
+        "kind",
+        "method",
+        "tool",
+        "top",
+        "part",
+        "sources",
+        "clock",
+        "latency",
+        "interval",
+        "timing",
+        "resources",
+        "post_synthesis_state",
+        "report_totals",
+        "part_totals",
+        "utilization_pct",
+        "notes",
     }
     assert d["timing"] == {
-        "met": True, "slack_ns": None, "report_period_ns": None, "period_ns": 5.0, "period_from": "target",
-        "undefined": {}, "latency_null": {"min": None, "max": None}, "note": None,
+        "met": True,
+        "slack_ns": None,
+        "report_period_ns": None,
+        "period_ns": 5.0,
+        "period_from": "target",
+        "undefined": {},
+        "latency_null": {"min": None, "max": None},
+        "note": None,
     }
     assert set(d["resources"]) == {"hls_estimate", "post_synthesis"}
     path = tmp_path / "r.json"
@@ -132,7 +153,9 @@ def test_hls4ml_project_is_read_through_hls4ml_report(tmp_path):
     shutil.copy(XML, report_dir)
     shutil.copy(FIXTURES / "vivado_hls.app", prj / "myproject_prj")
     shutil.copy(VSYNTH, prj)
-    (prj / "project.tcl").write_text('variable project_name\nset project_name "myproject"\nvariable backend\nset backend "vivado"\n')
+    (prj / "project.tcl").write_text(
+        'variable project_name\nset project_name "myproject"\nvariable backend\nset backend "vivado"\n'
+    )
     via_hls4ml = parse_path(prj)
     assert via_hls4ml.sources[0]["parser"] == "hls4ml.report.parse_vivado_report"
     assert via_hls4ml.sources[0]["path"] == str(report_dir / "myproject_csynth.xml")
@@ -428,7 +451,11 @@ def test_hls4ml_vitis_project(tmp_path):
 
 def test_undefined_latency_is_missing_not_zero(tmp_path):
     path = tmp_path / "csynth.xml"
-    path.write_text(VITIS_XML.replace("<Worst-caseLatency>14<", "<Worst-caseLatency>undef<").replace("<Interval-max>1<", "<Interval-max>undef<"))
+    path.write_text(
+        VITIS_XML.replace("<Worst-caseLatency>14<", "<Worst-caseLatency>undef<").replace(
+            "<Interval-max>1<", "<Interval-max>undef<"
+        )
+    )
     r = parse_path(path)
     assert r.latency_max_cycles is None and r.latency_ns("max") is None
     assert r.interval_max_cycles is None
@@ -518,8 +545,12 @@ def test_json_with_wrong_schema(tmp_path):
 
 def test_estimate_kind_uses_the_same_schema():
     r = SynthReport(
-        kind="estimate", method="da4ml", part="xcvu13p-flga2577-2-e", clock_target_ns=5.0,
-        latency_max_cycles=12, interval_max_cycles=1,
+        kind="estimate",
+        method="da4ml",
+        part="xcvu13p-flga2577-2-e",
+        clock_target_ns=5.0,
+        latency_max_cycles=12,
+        interval_max_cycles=1,
         resources={"post_synthesis": {"LUT": 45000, "FF": 20000, "DSP": 0, "BRAM18": 0, "URAM": 0}},
     )
     d = r.to_dict()

@@ -67,13 +67,21 @@ def main():
             for d, variant in variants:
                 meta = json.loads((d / METADATA_FILE).read_text())
                 m = evaluate(d, args.jets, test_split=True, firmware=variant == "firmware")
-                rows.append({
-                    "model": arch, "n_particles": n, "variant": variant,
-                    "parameters": None, "accuracy": m["accuracy"], "auc": m["auc"],
-                    "rejection_at_80": m["rejection_at_80"], "n_test": m["n_jets"],
-                    "train_seconds": meta["training"]["seconds"], "epochs": meta["training"]["epochs_run"],
-                    "path": str(d.relative_to(ROOT)),
-                })
+                rows.append(
+                    {
+                        "model": arch,
+                        "n_particles": n,
+                        "variant": variant,
+                        "parameters": None,
+                        "accuracy": m["accuracy"],
+                        "auc": m["auc"],
+                        "rejection_at_80": m["rejection_at_80"],
+                        "n_test": m["n_jets"],
+                        "train_seconds": meta["training"]["seconds"],
+                        "epochs": meta["training"]["epochs_run"],
+                        "path": str(d.relative_to(ROOT)),
+                    }
+                )
             if arch == "salt":
                 _record_float_twin(qdir, next(r for r in rows if r["path"] == str(fdir.relative_to(ROOT))))
             print(f"  done n={n} {arch} in {time.time() - t0:.0f} s", flush=True)
@@ -83,7 +91,10 @@ def main():
 def _record_float_twin(qdir: Path, float_row: dict) -> None:
     meta_file = qdir / METADATA_FILE
     meta = json.loads(meta_file.read_text())
-    meta["float_twin"] = {"path": float_row["path"], "test_metrics": {k: float_row[k] for k in ("accuracy", "auc")} | {"rejection_at_80": float_row["rejection_at_80"]}}
+    meta["float_twin"] = {
+        "path": float_row["path"],
+        "test_metrics": {k: float_row[k] for k in ("accuracy", "auc")} | {"rejection_at_80": float_row["rejection_at_80"]},
+    }
     meta_file.write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
 
 
@@ -92,7 +103,9 @@ def _write(rows, jets):
 
     for r in rows:
         r["parameters"] = int(load_model(ROOT / r["path"])[0].count_params())
-    (HERE / "results.json").write_text(json.dumps({"jets": Path(jets).name, "platform": platform.platform(), "rows": rows}, indent=2) + "\n")
+    (HERE / "results.json").write_text(
+        json.dumps({"jets": Path(jets).name, "platform": platform.platform(), "rows": rows}, indent=2) + "\n"
+    )
     head = "| model | N | variant | params | accuracy | AUC | " + " | ".join(f"R80 {c}" for c in CLASS_NAMES) + " |"
     lines = [
         "# Accuracy on the held-out test split of the shared Pythia jets",
@@ -107,8 +120,10 @@ def _write(rows, jets):
     ]
     for r in rows:
         rej = " | ".join(f"{r['rejection_at_80'][c]:.1f}" for c in CLASS_NAMES)
-        lines.append(f"| {r['model']} | {r['n_particles']} | {r['variant']} | {r['parameters']} | "
-                     f"{100 * r['accuracy']:.2f} % | {r['auc']:.4f} | {rej} |")
+        lines.append(
+            f"| {r['model']} | {r['n_particles']} | {r['variant']} | {r['parameters']} | "
+            f"{100 * r['accuracy']:.2f} % | {r['auc']:.4f} | {rej} |"
+        )
     reading = HERE / "reading.md"  # what we read in the table, kept by hand beside the script
     if reading.is_file():
         lines += ["", "## Reading", "", *reading.read_text().splitlines()]

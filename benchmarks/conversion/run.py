@@ -84,9 +84,11 @@ def main():
         "|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
-        lines.append(f"| {r['n_particles']} | {r['convert_write_s']} | {r['compile_s']} | {r['csim_jets_per_s']} | "
-                     f"{r['qkeras_jets_per_s']} | {r['reference_jets_per_s']} | {r['reference_over_csim']}x | "
-                     f"{r['bit_exact_jets']}/{r['csim_jets']} jets |")
+        lines.append(
+            f"| {r['n_particles']} | {r['convert_write_s']} | {r['compile_s']} | {r['csim_jets_per_s']} | "
+            f"{r['qkeras_jets_per_s']} | {r['reference_jets_per_s']} | {r['reference_over_csim']}x | "
+            f"{r['bit_exact_jets']}/{r['csim_jets']} jets |"
+        )
     (HERE / "results.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

@@ -40,8 +40,12 @@ def main() -> None:
     direct_s = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=logging.ERROR) as cluster, \
-            Client(cluster) as client:
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=logging.ERROR
+        ) as cluster,
+        Client(cluster) as client,
+    ):
         client.wait_for_workers(2)
         startup_s = time.perf_counter() - t0
         # one at a time: the round trip a lone trial pays (submit -> scheduler -> worker -> result back)
@@ -60,7 +64,10 @@ def main() -> None:
     result = {
         "n": args.n,
         "direct_call_us": round(1e6 * direct_s / args.n, 2),
-        "dask_round_trip_ms": {"median": round(1e3 * statistics.median(lone), 2), "p90": round(1e3 * sorted(lone)[int(0.9 * args.n)], 2)},
+        "dask_round_trip_ms": {
+            "median": round(1e3 * statistics.median(lone), 2),
+            "p90": round(1e3 * sorted(lone)[int(0.9 * args.n)], 2),
+        },
         "dask_batch_ms_per_trial": round(1e3 * batch_s / args.n, 2),
         "cluster_startup_s": round(startup_s, 2),
         "machine": f"{platform.machine()}, {len(os.sched_getaffinity(0))} cores, load average {os.getloadavg()[0]:.1f} at the end",
@@ -68,9 +75,11 @@ def main() -> None:
         "command": f"nice -n 10 python benchmarks/fit/dask_overhead.py --n {args.n}",
     }
     (HERE / "dask_overhead.json").write_text(json.dumps(result, indent=2) + "\n")
-    print(f"direct {result['direct_call_us']} us; through Dask: {result['dask_round_trip_ms']['median']} ms per lone trial "
-          f"(p90 {result['dask_round_trip_ms']['p90']} ms), {result['dask_batch_ms_per_trial']} ms per trial submitted together; "
-          f"cluster start {result['cluster_startup_s']} s")
+    print(
+        f"direct {result['direct_call_us']} us; through Dask: {result['dask_round_trip_ms']['median']} ms per lone trial "
+        f"(p90 {result['dask_round_trip_ms']['p90']} ms), {result['dask_batch_ms_per_trial']} ms per trial submitted together; "
+        f"cluster start {result['cluster_startup_s']} s"
+    )
 
 
 if __name__ == "__main__":

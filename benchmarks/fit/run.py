@@ -60,17 +60,44 @@ REUSES = (2, 4, 8)
 # formats change the quantized weights and activations, and nobody has trained or evaluated these.
 # conv.result keeps 7 fractional bits because the 1024-entry softmax table needs them (a smaller
 # table would allow fewer).
-_A12 = {"input": "12,5", "embed.result": "u12,6", "qkv.result": "12,6", "proj.result": "12,6",
-        "score.result": "12,6", "conv.result": "12,4", "attn.result": "12,6", "out.result": "12,6",
-        "dyt.result": "10,0", "ffn.hidden": "u12,6", "ffn.result": "12,6", "head.hidden": "u12,6", "head.result": "12,6"}
-_A8 = {"input": "10,4", "embed.result": "u8,4", "qkv.result": "8,3", "proj.result": "8,3", "score.result": "8,3",
-       "conv.result": "12,4", "softmax.result": "u8,1", "attn.result": "8,3", "out.result": "8,3", "dyt.result": "8,0",
-       "ffn.hidden": "u8,4", "ffn.result": "8,3", "head.hidden": "u8,4", "head.result": "10,5"}
+_A12 = {
+    "input": "12,5",
+    "embed.result": "u12,6",
+    "qkv.result": "12,6",
+    "proj.result": "12,6",
+    "score.result": "12,6",
+    "conv.result": "12,4",
+    "attn.result": "12,6",
+    "out.result": "12,6",
+    "dyt.result": "10,0",
+    "ffn.hidden": "u12,6",
+    "ffn.result": "12,6",
+    "head.hidden": "u12,6",
+    "head.result": "12,6",
+}
+_A8 = {
+    "input": "10,4",
+    "embed.result": "u8,4",
+    "qkv.result": "8,3",
+    "proj.result": "8,3",
+    "score.result": "8,3",
+    "conv.result": "12,4",
+    "softmax.result": "u8,1",
+    "attn.result": "8,3",
+    "out.result": "8,3",
+    "dyt.result": "8,0",
+    "ffn.hidden": "u8,4",
+    "ffn.result": "8,3",
+    "head.hidden": "u8,4",
+    "head.result": "10,5",
+}
 
 
 def _weights(bits: int) -> dict:
-    w = {s: f"{bits},1" for s in ("embed.weight", "qkv.weight", "proj.weight", "conv.weight", "out.weight", "ffn.weight",
-                                  "head.weight")}
+    w = {
+        s: f"{bits},1"
+        for s in ("embed.weight", "qkv.weight", "proj.weight", "conv.weight", "out.weight", "ffn.weight", "head.weight")
+    }
     # DyT's alpha and beta are two constants (no cost) and its table needs alpha's fraction bits: left at 8,2
     w.update({s: "8,3" for s in ("embed.bias", "conv.bias", "out.bias", "ffn.bias", "head.bias")})
     return w
@@ -115,17 +142,23 @@ def summarize(report, budget) -> dict:
     pct = report.utilization_pct()["post_synthesis"]
     rows = {r.figure: {"value": r.value, "limit": r.limit, "unit": r.unit, "fits": r.ok} for r in check.rows}
     return {
-        "LUT": res["LUT"], "FF": res["FF"], "DSP": res["DSP"], "BRAM18": res["BRAM18"],
+        "LUT": res["LUT"],
+        "FF": res["FF"],
+        "DSP": res["DSP"],
+        "BRAM18": res["BRAM18"],
         "pct": {r: round(pct[r], 2) for r in RESOURCES},
-        "latency_cycles": report.latency_max_cycles, "latency_ns": report.latency_ns("max"),
-        "ii_cycles": report.interval_max_cycles, "fits": check.fits, "check": rows,
+        "latency_cycles": report.latency_max_cycles,
+        "latency_ns": report.latency_ns("max"),
+        "ii_cycles": report.interval_max_cycles,
+        "fits": check.fits,
+        "check": rows,
         "dominant": {r: report.dominant_layers(r, 3) for r in RESOURCES},
         "lut_by_category": report.breakdown["lut_by_category"],
     }
 
 
 def fits_resources(s: dict) -> bool:
-    return all(v["fits"] for k, v in s["check"].items() if "%" == v["unit"])
+    return all(v["fits"] for k, v in s["check"].items() if v["unit"] == "%")
 
 
 def store(model: str, model_dir: Path, prj: Path, report) -> Path:
@@ -143,10 +176,15 @@ def store(model: str, model_dir: Path, prj: Path, report) -> Path:
         "tool": report.tool,
         "tool_version": report.tool_version,
         "method": report.method,
-        "settings": {"backend": s.backend, "clock_ns": s.clock_ns, "reuse_factor": s.reuse,
-                     "parallelization_factor": require(summary, "parallelization_factor", prj),
-                     "dense_strategy": s.dense_strategy, "io_type": require(summary, "io_type", prj),
-                     "strategy": require(summary, "strategy", prj)},
+        "settings": {
+            "backend": s.backend,
+            "clock_ns": s.clock_ns,
+            "reuse_factor": s.reuse,
+            "parallelization_factor": require(summary, "parallelization_factor", prj),
+            "dense_strategy": s.dense_strategy,
+            "io_type": require(summary, "io_type", prj),
+            "strategy": require(summary, "strategy", prj),
+        },
         "date": dt.date.today().isoformat(),
         "command": f"salt-hls convert keras_models/{model} --out PRJ && salt-hls estimate PRJ --out report.json",
     }
@@ -172,8 +210,11 @@ def _variant_rows(model: str, vname: str, vprj: Path, budget, quant_name: str) -
     for r in (1, *REUSES):
         s = tries[mult][1] if r == 1 else summarize(estimate_project(vprj, EstimateOptions(**BEST, **extra, reuse=r)), budget)
         rows.append({"scenario": f"{vname} best{mult}" + (f" +r{r}" if r > 1 else ""), "quant": quant_name, "reuse": r, **s})
-        print(f"[{model}] {vname}{mult} r{r}: {s['LUT']:,} LUT {s['DSP']} DSP, II {s['ii_cycles']}, "
-              f"{s['latency_ns']} ns, fits {s['fits']}", flush=True)
+        print(
+            f"[{model}] {vname}{mult} r{r}: {s['LUT']:,} LUT {s['DSP']} DSP, II {s['ii_cycles']}, "
+            f"{s['latency_ns']} ns, fits {s['fits']}",
+            flush=True,
+        )
         if fits_resources(s):
             break
     return rows
@@ -189,16 +230,26 @@ def run_model(model: str, work: Path, budget, variants: bool, arch_variants: boo
         rep = estimate_project(prj, EstimateOptions(**opts))
         reports[name] = rep
         out["scenarios"].append({"scenario": name, "options": opts, **summarize(rep, budget)})
-        print(f"[{model}] {name}: {out['scenarios'][-1]['LUT']:,} LUT, II {rep.interval_max_cycles}, "
-              f"{rep.latency_ns('max')} ns", flush=True)
+        print(
+            f"[{model}] {name}: {out['scenarios'][-1]['LUT']:,} LUT, II {rep.interval_max_cycles}, {rep.latency_ns('max')} ns",
+            flush=True,
+        )
     out["n"] = reports["as converted"].breakdown["model"]["n_particles"] if reports["as converted"].breakdown["model"] else None
     out["stored_report"] = str(store(model, model_dir, prj, reports["as converted"]).relative_to(ROOT))
     best = reports[BEST_NAME]
     out["critical_path"] = best.breakdown["critical_path"]
     out["best_layers"] = [
-        {"name": l["name"], "kind": l["kind"], "LUT": l["lut"], "DSP": l["dsp"], "BRAM18": l["bram18"], "FF": l["ff"],
-         "cycles": [l["start"]["cycle"], l["end"]["cycle"]], "lut_by_category": l["lut_by_category"]}
-        for l in sorted(best.breakdown["layers"], key=lambda l: -l["lut"])
+        {
+            "name": ly["name"],
+            "kind": ly["kind"],
+            "LUT": ly["lut"],
+            "DSP": ly["dsp"],
+            "BRAM18": ly["bram18"],
+            "FF": ly["ff"],
+            "cycles": [ly["start"]["cycle"], ly["end"]["cycle"]],
+            "lut_by_category": ly["lut_by_category"],
+        }
+        for ly in sorted(best.breakdown["layers"], key=lambda x: -x["lut"])
     ]
     for r in REUSES:
         rep = estimate_project(prj, EstimateOptions(**BEST, reuse=r))
@@ -234,13 +285,14 @@ def _pct_cell(s, r):
 def _row(s):
     lat_ok = s["check"]["latency max"]["fits"]
     ii_ok = s["check"]["interval (II) max"]["fits"]
-    return (f"| {s['scenario']} | {_pct_cell(s, 'LUT')} | {_pct_cell(s, 'FF')} | {_pct_cell(s, 'DSP')} | "
-            f"{_pct_cell(s, 'BRAM18')} | {s['latency_ns']:g}{'' if lat_ok else ' ✗'} | {s['ii_cycles']}{'' if ii_ok else ' ✗'} | "
-            f"{'yes' if s['fits'] else 'no'} |")
+    return (
+        f"| {s['scenario']} | {_pct_cell(s, 'LUT')} | {_pct_cell(s, 'FF')} | {_pct_cell(s, 'DSP')} | "
+        f"{_pct_cell(s, 'BRAM18')} | {s['latency_ns']:g}{'' if lat_ok else ' ✗'} | {s['ii_cycles']}{'' if ii_ok else ' ✗'} | "
+        f"{'yes' if s['fits'] else 'no'} |"
+    )
 
 
-HEADER = ("| scenario | LUT | FF | DSP | BRAM18 | latency ns | II | fits |\n"
-          "|---|---|---|---|---|---|---|---|")
+HEADER = "| scenario | LUT | FF | DSP | BRAM18 | latency ns | II | fits |\n|---|---|---|---|---|---|---|---|"
 
 
 def write_markdown(results: dict, path: Path) -> None:
@@ -270,19 +322,29 @@ def write_markdown(results: dict, path: Path) -> None:
     for m in results["models"]:
         lines += [f"## {m['model']} (N = {m['n']})", "", HEADER]
         lines += [_row(s) for s in m["scenarios"] + m["reuse"]]
-        lines += [_row(s) if "error" not in s else f"| {s['scenario']} | conversion failed: {s['error']} |||||||"
-                  for s in m["widths"]]
+        lines += [
+            _row(s) if "error" not in s else f"| {s['scenario']} | conversion failed: {s['error']} |||||||" for s in m["widths"]
+        ]
         default = m["scenarios"][0]
         lines += ["", f"Stored estimate (as converted): `{m['stored_report']}`.", ""]
-        dom = "; ".join(f"{r}: " + ", ".join(f"{n} {p:g} %" for n, _, p in default["dominant"][r])
-                        for r in RESOURCES if default["dominant"][r])
+        dom = "; ".join(
+            f"{r}: " + ", ".join(f"{n} {p:g} %" for n, _, p in default["dominant"][r])
+            for r in RESOURCES
+            if default["dominant"][r]
+        )
         lines += [f"Dominating layers as converted — {dom}.", ""]
-        lines += [f"Layers of the {BEST_NAME} scenario (II = 1), most LUTs first:", "",
-                  "| layer | kind | LUT | DSP | BRAM18 | FF | cycles | largest LUT categories |", "|---|---|---|---|---|---|---|---|"]
-        for l in m["best_layers"][:10]:
-            cats = ", ".join(f"{k} {v:,}" for k, v in list(l["lut_by_category"].items())[:2])
-            lines.append(f"| {l['name']} | {l['kind']} | {l['LUT']:,} | {l['DSP']} | {l['BRAM18']} | {l['FF']:,} | "
-                         f"{l['cycles'][0]}–{l['cycles'][1]} | {cats} |")
+        lines += [
+            f"Layers of the {BEST_NAME} scenario (II = 1), most LUTs first:",
+            "",
+            "| layer | kind | LUT | DSP | BRAM18 | FF | cycles | largest LUT categories |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for ly in m["best_layers"][:10]:
+            cats = ", ".join(f"{k} {v:,}" for k, v in list(ly["lut_by_category"].items())[:2])
+            lines.append(
+                f"| {ly['name']} | {ly['kind']} | {ly['LUT']:,} | {ly['DSP']} | {ly['BRAM18']} | {ly['FF']:,} | "
+                f"{ly['cycles'][0]}–{ly['cycles'][1]} | {cats} |"
+            )
         lines += ["", f"Critical path ({BEST_NAME}): {' → '.join(m['critical_path'])}.", ""]
     lines += ["## Reading", "", *results.get("reading", []), ""]
     path.write_text("\n".join(lines) + "\n")
@@ -294,18 +356,27 @@ def main():
     ap.add_argument("--work", default="/tmp/salt_fit", help="Where the converted projects go.")
     ap.add_argument("--no-variants", action="store_true", help="Skip the narrower-format conversions.")
     ap.add_argument("--render-only", action="store_true", help="Rewrite results.md from results.json and reading.md.")
-    ap.add_argument("--arch-variants-for", nargs="*", default=["salt_n32"],
-                    help="Models that also get the smaller-architecture (untrained) estimate.")
+    ap.add_argument(
+        "--arch-variants-for",
+        nargs="*",
+        default=["salt_n32"],
+        help="Models that also get the smaller-architecture (untrained) estimate.",
+    )
     args = ap.parse_args()
     budget = load_budget(BUDGET)
     from salt_hls.devices import lookup_part
 
     totals = lookup_part(budget.part).totals()
     results = {
-        "budget": {"file": str(BUDGET.relative_to(ROOT)), "part": budget.part, "clock_ns": budget.clock_ns,
-                   "ii_max_cycles": budget.ii_max_cycles, "latency_max_ns": budget.latency_max_ns,
-                   "resource_pct": budget.resource_max_pct.get("LUT"),
-                   "limits": {r: int(totals[r] * budget.resource_max_pct[r] / 100) for r in RESOURCES}},
+        "budget": {
+            "file": str(BUDGET.relative_to(ROOT)),
+            "part": budget.part,
+            "clock_ns": budget.clock_ns,
+            "ii_max_cycles": budget.ii_max_cycles,
+            "latency_max_ns": budget.latency_max_ns,
+            "resource_pct": budget.resource_max_pct.get("LUT"),
+            "limits": {r: int(totals[r] * budget.resource_max_pct[r] / 100) for r in RESOURCES},
+        },
         "platform": platform.platform(),
         "models": [],
         "missing": [],
@@ -323,8 +394,7 @@ def main():
             results["missing"].append(model)
             print(f"[skip] keras_models/{model} not found", flush=True)
             continue
-        results["models"].append(run_model(model, Path(args.work), budget, not args.no_variants,
-                                           model in args.arch_variants_for))
+        results["models"].append(run_model(model, Path(args.work), budget, not args.no_variants, model in args.arch_variants_for))
     from salt_hls.estimate.estimator import METHOD
 
     first = ROOT / results["models"][0]["stored_report"] if results["models"] else None

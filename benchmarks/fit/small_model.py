@@ -33,14 +33,14 @@ FORMATS = "a8w4"
 
 
 def main():
+    import importlib.util
+
     from salt_hls.evaluate import evaluate
     from salt_hls.flow import run_flow
     from salt_hls.model.builders import ModelSpec
     from salt_hls.model.io import MODEL_FILE
     from salt_hls.settings import ConvertSettings
     from salt_hls.train import train
-
-    import importlib.util
 
     # benchmarks/accuracy/run.py: the training recipe of the accuracy table (a script, hence by path)
     spec_acc = importlib.util.spec_from_file_location("accuracy_run", ROOT / "benchmarks" / "accuracy" / "run.py")
@@ -58,8 +58,14 @@ def main():
     if not (fdir / MODEL_FILE).exists():
         train(args.jets, ModelSpec(n_particles=N, quantized=False, **ARCH), fdir, acc.FLOAT, verbose=2)
     if not (qdir / MODEL_FILE).exists():
-        train(args.jets, ModelSpec(n_particles=N, quantized=True, quant=NARROW[FORMATS], **ARCH), qdir, acc.QAT,
-              init_from=fdir, verbose=2)
+        train(
+            args.jets,
+            ModelSpec(n_particles=N, quantized=True, quant=NARROW[FORMATS], **ARCH),
+            qdir,
+            acc.QAT,
+            init_from=fdir,
+            verbose=2,
+        )
     rows = {}
     for label, d, fw in (("float", fdir, False), (f"QKeras {FORMATS}", qdir, False), (f"firmware {FORMATS}", qdir, True)):
         m = evaluate(d, args.jets, test_split=True, firmware=fw)
@@ -67,10 +73,15 @@ def main():
     flow = run_flow(qdir, args.jets, args.work, ConvertSettings(part=PART), BUDGET, max_jets=1000, test_split=True, force=True)
     shipped = json.loads((ROOT / "keras_models" / f"salt_n{N}" / "metadata.json").read_text())["test_metrics"]
     result = {
-        "model": str(qdir.relative_to(ROOT)), "architecture": ARCH, "formats": NARROW[FORMATS], "n_particles": N,
+        "model": str(qdir.relative_to(ROOT)),
+        "architecture": ARCH,
+        "formats": NARROW[FORMATS],
+        "n_particles": N,
         "recipe": {"float": dataclasses.asdict(acc.FLOAT), "qat": dataclasses.asdict(acc.QAT)},
-        "metrics": rows, "shipped_salt_n32": {"accuracy": shipped["accuracy"], "auc": shipped["auc"]},
-        "flow": {k: flow[k] for k in ("bit_exact", "estimate", "budget")}, "csim": flow["csim"],
+        "metrics": rows,
+        "shipped_salt_n32": {"accuracy": shipped["accuracy"], "auc": shipped["auc"]},
+        "flow": {k: flow[k] for k in ("bit_exact", "estimate", "budget")},
+        "csim": flow["csim"],
         "seconds": round(time.time() - t0, 1),
     }
     (HERE / "small_model.json").write_text(json.dumps(result, indent=2) + "\n")

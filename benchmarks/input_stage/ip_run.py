@@ -39,7 +39,9 @@ def main():
 
     meta = load_metadata(args.model)
     n, split = meta["spec"]["n_particles"], meta["data"]["split"]
-    test = np.sort(split_indices(split["n_train"] + split["n_val"] + split["n_test"], split["seed"], tuple(split["fractions"]))[2])
+    test = np.sort(
+        split_indices(split["n_train"] + split["n_val"] + split["n_test"], split["seed"], tuple(split["fractions"]))[2]
+    )
     first = int(test[args.jets - 1]) + 1  # the fewest leading jets of the file that hold `--jets` test jets
     pick = test[: args.jets]
     with tempfile.TemporaryDirectory() as tmp:
@@ -63,13 +65,24 @@ def main():
         t_ref = time.perf_counter() - t0
     exact = np.all(got == expected, axis=1)
     row = {
-        "model": str(Path(args.model).resolve().relative_to(ROOT)) if Path(args.model).resolve().is_relative_to(ROOT) else args.model,
-        "n_particles": n, "candidates": ip["candidates"], "pad": ip["pad"], "jets": len(pick),
-        "bit_exact_jets": int(exact.sum()), "out_valid_all": bool(out_valid.all()),
+        "model": str(Path(args.model).resolve().relative_to(ROOT))
+        if Path(args.model).resolve().is_relative_to(ROOT)
+        else args.model,
+        "n_particles": n,
+        "candidates": ip["candidates"],
+        "pad": ip["pad"],
+        "jets": len(pick),
+        "bit_exact_jets": int(exact.sum()),
+        "out_valid_all": bool(out_valid.all()),
         "first_mismatch": None if exact.all() else int(np.argmin(exact)),
         "accuracy_ip": float(np.mean(got.argmax(1) == labels)),
-        "seconds": {"write_words": round(t_words, 1), "build_ip": round(t_build, 1), "compile": round(t_compile, 1),
-                    "csim": round(t_csim, 1), "reference": round(t_ref, 1)},
+        "seconds": {
+            "write_words": round(t_words, 1),
+            "build_ip": round(t_build, 1),
+            "compile": round(t_compile, 1),
+            "csim": round(t_csim, 1),
+            "reference": round(t_ref, 1),
+        },
         "command": f"python benchmarks/input_stage/ip_run.py --model {args.model} --jets {args.jets}",
         "platform": platform.platform(),
     }
@@ -77,17 +90,23 @@ def main():
     rows = json.loads(path.read_text()) if path.is_file() else []
     rows = [r for r in rows if r["model"] != row["model"]] + [row]
     path.write_text(json.dumps(rows, indent=2) + "\n")
-    lines = ["# The IP from Level-1 words: C simulation against the bit-exact reference", "",
-             "Held-out jets of the shared Pythia file (the model's test split), written as M = 2N PUPPI words per jet "
-             "(`salt_hls.l1input.writer`), through the g++ C simulation of `salt_ip` (input stage + network) and through "
-             "`salt_hls.ip.top.reference` (NumPy stage + bit-exact reference of the folded model).", "",
-             "| model | N | M | jets | bit-exact jets | accuracy (IP) | build | compile | C sim | reference | command |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "# The IP from Level-1 words: C simulation against the bit-exact reference",
+        "",
+        "Held-out jets of the shared Pythia file (the model's test split), written as M = 2N PUPPI words per jet "
+        "(`salt_hls.l1input.writer`), through the g++ C simulation of `salt_ip` (input stage + network) and through "
+        "`salt_hls.ip.top.reference` (NumPy stage + bit-exact reference of the folded model).",
+        "",
+        "| model | N | M | jets | bit-exact jets | accuracy (IP) | build | compile | C sim | reference | command |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for r in rows:
         s = r["seconds"]
-        lines.append(f"| {r['model']} | {r['n_particles']} | {r['candidates']} | {r['jets']:,} | {r['bit_exact_jets']:,} | "
-                     f"{100 * r['accuracy_ip']:.2f} % | {s['build_ip']} s | {s['compile']} s | {s['csim']} s | {s['reference']} s | "
-                     f"`{r['command']}` |")
+        lines.append(
+            f"| {r['model']} | {r['n_particles']} | {r['candidates']} | {r['jets']:,} | {r['bit_exact_jets']:,} | "
+            f"{100 * r['accuracy_ip']:.2f} % | {s['build_ip']} s | {s['compile']} s | {s['csim']} s | {s['reference']} s | "
+            f"`{r['command']}` |"
+        )
     lines += ["", "Times on the project's shared 2-core machine (other jobs running): indicative only.", ""]
     (HERE / "ip_results.md").write_text("\n".join(lines))
     print("\n".join(lines))

@@ -69,7 +69,9 @@ def main():
     cand, jet_words, labels = load_words(args.words)
     n_file = split["n_train"] + split["n_val"] + split["n_test"]
     if len(cand) != n_file:
-        raise SystemExit(f"{args.words} holds {len(cand)} jets; the model's split needs the whole file ({n_file}); write it without --max-jets")
+        raise SystemExit(
+            f"{args.words} holds {len(cand)} jets; the model's split needs the whole file ({n_file}); write it without --max-jets"
+        )
     test = split_indices(n_file, split["seed"], tuple(split["fractions"]))[2]
     if cand.shape[1] < 2 * n:
         raise SystemExit(f"{args.words} has {cand.shape[1]} words per jet; this benchmark needs 2N = {2 * n}")
@@ -80,8 +82,8 @@ def main():
     norm = Normalization.from_dict(meta["normalization"])
 
     from salt_hls.emulate.reference import Reference
-    from salt_hls.evaluate import model_inputs, softmax
     from salt_hls.estimate.input_stage import stage_cost
+    from salt_hls.evaluate import model_inputs, softmax
     from salt_hls.l1input.fold import fold, weight_frac
     from salt_hls.metrics import classifier_metrics
     from salt_hls.model.io import load_model
@@ -115,11 +117,17 @@ def main():
     # float32 features break exact k_T ties or near-ties differently from the stage's exact integers.
     f_own, _ = select_and_sort(JetSet(to_physics(u).astype(np.float32), valid, labels), n, meta.get("sort", "kt"))
     own = np.all(np.round(f_own[..., 0].astype(np.float64) / PT_LSB_GEV) == u[..., 0], axis=1)
-    score("stage M=N", x_stage, extra={"jets_input_identical_to_software": int(same_as_sw.sum()),
-                                       "jets_same_pt_sequence_as_software": int(same_order.sum()),
-                                       "jets_same_particle_set_as_software": int(same_set.sum()),
-                                       "mean_positions_differing_from_software": float(np.mean((u[..., 0] != pt_sw).sum(axis=1))),
-                                       "jets_same_order_as_software_sort_of_stage_features": int(own.sum())})
+    score(
+        "stage M=N",
+        x_stage,
+        extra={
+            "jets_input_identical_to_software": int(same_as_sw.sum()),
+            "jets_same_pt_sequence_as_software": int(same_order.sum()),
+            "jets_same_particle_set_as_software": int(same_set.sum()),
+            "mean_positions_differing_from_software": float(np.mean((u[..., 0] != pt_sw).sum(axis=1))),
+            "jets_same_order_as_software_sort_of_stage_features": int(own.sum()),
+        },
+    )
 
     r = np.random.default_rng(args.seed)
     perm = np.argsort(r.random((len(cand), 2 * n)), axis=1)
@@ -128,11 +136,15 @@ def main():
     differ = ~np.all(u2 == u, axis=(1, 2))
     same_pts = np.all(np.sort(u2[..., 0], axis=1) == np.sort(u[..., 0], axis=1), axis=1)
     u3, _ = run(cand[:, : 2 * n], jet_words, StageConfig(n, 2 * n))
-    score("stage M=2N (shuffled)", x_stage2, extra={
-        "jets_features_identical_to_M=N": int((~differ).sum()),
-        "jets_differing_only_among_equal_pt": int((differ & same_pts).sum()),
-        "jets_identical_to_M=N_unshuffled": int(np.all(u3 == u, axis=(1, 2)).sum()),
-    })
+    score(
+        "stage M=2N (shuffled)",
+        x_stage2,
+        extra={
+            "jets_features_identical_to_M=N": int((~differ).sum()),
+            "jets_differing_only_among_equal_pt": int((differ & same_pts).sum()),
+            "jets_identical_to_M=N_unshuffled": int(np.all(u3 == u, axis=(1, 2)).sum()),
+        },
+    )
 
     dense = ref.fw.get_layer(ref.steps[2][0])
     w_fmt = Fixed.parse(meta["quantization"]["embed.weight"])
@@ -154,8 +166,11 @@ def main():
         "model": str(Path(args.model).relative_to(ROOT)) if Path(args.model).is_relative_to(ROOT) else args.model,
         "test_jets": len(test),
         "n_particles": n,
-        "folded_first_layer": {"weight_frac": frac, "pad": list(folded.pad),
-                               "max_abs_weight": float(np.abs(folded.kernel).max())},
+        "folded_first_layer": {
+            "weight_frac": frac,
+            "pad": list(folded.pad),
+            "max_abs_weight": float(np.abs(folded.kernel).max()),
+        },
         "words": json.loads(_summary(args.words)),
         "stage_model_seconds_M=N": round(stage_seconds, 2),
         "cost": [{k: v for k, v in stage_cost(StageConfig(n, m)).items() if k != "parts"} for m in (n, 2 * n)],
@@ -192,8 +207,10 @@ def _write_md(r: dict) -> None:
         "|---|---|---|---|---|",
     ]
     for row in r["rows"]:
-        lines.append(f"| {row['input']} | {100 * row['accuracy']:.2f} % | {row['auc']:.4f} | "
-                     f"{100 * row['argmax_agreement_with_software']:.2f} % | {100 * row['logits_identical_to_software']:.2f} % |")
+        lines.append(
+            f"| {row['input']} | {100 * row['accuracy']:.2f} % | {row['auc']:.4f} | "
+            f"{100 * row['argmax_agreement_with_software']:.2f} % | {100 * row['logits_identical_to_software']:.2f} % |"
+        )
     c = w["candidate_quantization"]
     s1, s2 = r["rows"][1], r["rows"][2]
     nj, n_particles = r["test_jets"], r["n_particles"]

@@ -74,11 +74,26 @@ def bench_model(name: str, work: Path, results: dict, args) -> None:
             continue
         row = {"operation": lf.kind, "estimate": est_layers.get(lf.name)}
         try:
-            (ls,) = synthesize_layers(tracer, clock, work / name / "layers", only=[lf.name], timeout_s=args.layer_timeout,
-                                      log=lambda m: print(m, flush=True))
-            row.update({"copies": ls.copies, "yosys_one_copy": ls.resources, "luts_by_size_one_copy": ls.luts_by_size,
-                        "yosys": {k: v * ls.copies for k, v in ls.resources.items()}, "da4ml_cost_luts": ls.da4ml_cost_luts,
-                        "da4ml_reg_bits": ls.da4ml_reg_bits, "pipeline_depth": ls.pipeline_depth, "yosys_seconds": ls.yosys_seconds})
+            (ls,) = synthesize_layers(
+                tracer,
+                clock,
+                work / name / "layers",
+                only=[lf.name],
+                timeout_s=args.layer_timeout,
+                log=lambda m: print(m, flush=True),
+            )
+            row.update(
+                {
+                    "copies": ls.copies,
+                    "yosys_one_copy": ls.resources,
+                    "luts_by_size_one_copy": ls.luts_by_size,
+                    "yosys": {k: v * ls.copies for k, v in ls.resources.items()},
+                    "da4ml_cost_luts": ls.da4ml_cost_luts,
+                    "da4ml_reg_bits": ls.da4ml_reg_bits,
+                    "pipeline_depth": ls.pipeline_depth,
+                    "yosys_seconds": ls.yosys_seconds,
+                }
+            )
         except Exception as exc:  # a layer that Yosys could not finish is recorded, not hidden
             row["error"] = f"{type(exc).__name__}: {str(exc)[:300]}"
             print(f"  {lf.name}: {row['error']}", flush=True)
@@ -96,9 +111,14 @@ def bench_model(name: str, work: Path, results: dict, args) -> None:
         design.compile()
         jets = load_jets(args.jets)
         x = model_inputs(metadata, jets.subset(slice(len(jets) - args.max_jets, len(jets))))  # the file's last jets
-        entry["verilator"] = {**simulate(tracer, ref, design, x), "pipeline_depth": design.pipeline_depth,
-                              "da4ml_cost_luts": design.da4ml_cost_luts, "da4ml_reg_bits": design.da4ml_reg_bits,
-                              **design.timings, "total_s": round(time.time() - t1, 1)}
+        entry["verilator"] = {
+            **simulate(tracer, ref, design, x),
+            "pipeline_depth": design.pipeline_depth,
+            "da4ml_cost_luts": design.da4ml_cost_luts,
+            "da4ml_reg_bits": design.da4ml_reg_bits,
+            **design.timings,
+            "total_s": round(time.time() - t1, 1),
+        }
         _save(results)
 
 
@@ -111,25 +131,37 @@ def _ratio(a, b):
 
 
 def write_markdown(results: dict) -> None:
-    lines = ["# Estimate vs open synthesis (Yosys) per layer", "",
-             f"Command: `{results['command']}` ({results['date']}, {results['machine']}).", "",
-             "Yosys `synth_xilinx -family xcup -flatten` on da4ml's Verilog of each layer (per-particle layers: one particle's "
-             "copy x N). LUT = LUT1..LUT6 cells; FF = flip-flops, including each layer's own input register (an upper "
-             "bound); estimate = `salt-hls estimate` breakdown. Ratio = estimate / Yosys.", ""]
+    lines = [
+        "# Estimate vs open synthesis (Yosys) per layer",
+        "",
+        f"Command: `{results['command']}` ({results['date']}, {results['machine']}).",
+        "",
+        "Yosys `synth_xilinx -family xcup -flatten` on da4ml's Verilog of each layer (per-particle layers: one particle's "
+        "copy x N). LUT = LUT1..LUT6 cells; FF = flip-flops, including each layer's own input register (an upper "
+        "bound); estimate = `salt-hls estimate` breakdown. Ratio = estimate / Yosys.",
+        "",
+    ]
     for name, m in results["models"].items():
-        lines += [f"## {name} (N = {m.get('n_particles')})", "",
-                  "| layer | op | copies | est LUT | da4ml LUT | Yosys LUT | est/Yosys | da4ml/Yosys | est FF | Yosys FF | est DSP | Yosys DSP | CARRY8 | Yosys s |",
-                  "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+        lines += [
+            f"## {name} (N = {m.get('n_particles')})",
+            "",
+            "| layer | op | copies | est LUT | da4ml LUT | Yosys LUT | est/Yosys | da4ml/Yosys | est FF | Yosys FF | est DSP | Yosys DSP | CARRY8 | Yosys s |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        ]
         tot = {"e": 0, "d": 0, "y": 0, "ef": 0, "yf": 0, "ed": 0, "yd": 0, "c": 0}
         for lname, row in m["layers"].items():
             est = row.get("estimate") or {}
             y = row.get("yosys")
             if y is None:
-                lines.append(f"| {lname} | {row['operation']} | - | {est.get('LUT', '-')} | - | {row.get('error', 'not run')} | | | | | | | | |")
+                lines.append(
+                    f"| {lname} | {row['operation']} | - | {est.get('LUT', '-')} | - | {row.get('error', 'not run')} | | | | | | | | |"
+                )
                 continue
-            lines.append(f"| {lname} | {row['operation']} | {row['copies']} | {est.get('LUT', '-')} | {row['da4ml_cost_luts']:.0f} | "
-                         f"{y['LUT']} | {_ratio(est.get('LUT'), y['LUT'])} | {_ratio(row['da4ml_cost_luts'], y['LUT'])} | "
-                         f"{est.get('FF', '-')} | {y['FF']} | {est.get('DSP', '-')} | {y['DSP']} | {y['CARRY8']} | {row['yosys_seconds']} |")
+            lines.append(
+                f"| {lname} | {row['operation']} | {row['copies']} | {est.get('LUT', '-')} | {row['da4ml_cost_luts']:.0f} | "
+                f"{y['LUT']} | {_ratio(est.get('LUT'), y['LUT'])} | {_ratio(row['da4ml_cost_luts'], y['LUT'])} | "
+                f"{est.get('FF', '-')} | {y['FF']} | {est.get('DSP', '-')} | {y['DSP']} | {y['CARRY8']} | {row['yosys_seconds']} |"
+            )
             tot["e"] += est.get("LUT", 0)
             tot["d"] += row["da4ml_cost_luts"]
             tot["y"] += y["LUT"]
@@ -138,14 +170,19 @@ def write_markdown(results: dict) -> None:
             tot["ed"] += est.get("DSP", 0)
             tot["yd"] += y["DSP"]
             tot["c"] += y["CARRY8"]
-        lines.append(f"| **synthesized layers** | | | {tot['e']} | {tot['d']:.0f} | {tot['y']} | {_ratio(tot['e'], tot['y'])} | "
-                     f"{_ratio(tot['d'], tot['y'])} | {tot['ef']} | {tot['yf']} | {tot['ed']} | {tot['yd']} | {tot['c']} | |")
+        lines.append(
+            f"| **synthesized layers** | | | {tot['e']} | {tot['d']:.0f} | {tot['y']} | {_ratio(tot['e'], tot['y'])} | "
+            f"{_ratio(tot['d'], tot['y'])} | {tot['ef']} | {tot['yf']} | {tot['ed']} | {tot['yd']} | {tot['c']} | |"
+        )
         lines += ["", f"Estimate of the whole project: {m.get('estimate_total')}.", ""]
         if "verilator" in m:
             v = m["verilator"]
-            lines += [f"Verilator, whole design: {v['n_bit_exact']}/{v['n_jets']} jets bit-exact, {v['pipeline_depth']} "
-                      f"pipeline stages, da4ml {v['da4ml_cost_luts']:.0f} LUT / {v['da4ml_reg_bits']} register bits; "
-                      f"build {v.get('verilator_build_s')} s.", ""]
+            lines += [
+                f"Verilator, whole design: {v['n_bit_exact']}/{v['n_jets']} jets bit-exact, {v['pipeline_depth']} "
+                f"pipeline stages, da4ml {v['da4ml_cost_luts']:.0f} LUT / {v['da4ml_reg_bits']} register bits; "
+                f"build {v.get('verilator_build_s')} s.",
+                "",
+            ]
     (HERE / "results.md").write_text("\n".join(lines) + "\n")
 
 
@@ -163,9 +200,12 @@ def main() -> None:
     if args.markdown_only:
         write_markdown(json.loads((HERE / "results.json").read_text()))
         return
-    results = {"command": "python benchmarks/rtl/run.py " + " ".join(sys.argv[1:]),
-               "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-               "machine": f"{platform.machine()}, {os.cpu_count()} CPUs (shared)", "models": {}}
+    results = {
+        "command": "python benchmarks/rtl/run.py " + " ".join(sys.argv[1:]),
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs (shared)",
+        "models": {},
+    }
     from salt_hls.rtl.flow import _tool_versions
 
     results["tools"] = _tool_versions()

@@ -119,7 +119,9 @@ def parse_budget(data, source: str = "budget") -> Budget:
         raise ConfigError(f"{source}: budget key 'name' must be a string, found {name!r}")
     resources_from = data.get("resources_from", "auto")
     if resources_from not in _RESOURCES_FROM:
-        raise ConfigError(f"{source}: budget key 'resources_from' must be one of {', '.join(_RESOURCES_FROM)}, found {resources_from!r}")
+        raise ConfigError(
+            f"{source}: budget key 'resources_from' must be one of {', '.join(_RESOURCES_FROM)}, found {resources_from!r}"
+        )
     limits = data["resource_max_pct"]
     if not isinstance(limits, dict) or not limits:
         raise ConfigError(f"{source}: budget key 'resource_max_pct' must map resources ({', '.join(HLS_RESOURCES)}) to percents")

@@ -56,8 +56,12 @@ def doctor():
 @click.option("--per-class", required=True, type=int, help="Jets per class (5 classes: g q W Z t).")
 @click.option("--particles", default=128, show_default=True, type=int, help="Particles kept per jet (pT-ordered).")
 @click.option("--seed", default=1, show_default=True, type=int)
-@click.option("--underlying-event/--no-underlying-event", default=False, show_default=True,
-              help="Multi-parton interactions (Pythia's underlying event).")
+@click.option(
+    "--underlying-event/--no-underlying-event",
+    default=False,
+    show_default=True,
+    help="Multi-parton interactions (Pythia's underlying event).",
+)
 def generate_jets_cmd(out, per_class, particles, seed, underlying_event):
     """Generate labelled jets with Pythia 8 + FastJet, in the shared jets' layout."""
     from salt_hls.data.generate import generate_jets
@@ -77,8 +81,13 @@ def generate_jets_cmd(out, per_class, particles, seed, underlying_event):
 @click.option("--heads", default=4, show_default=True, type=int)
 @click.option("--ffn-dim", default=16, show_default=True, type=int, help="Hidden width of the feed-forward block.")
 @click.option("--head-dim", "head_width", default=16, show_default=True, type=int, help="Hidden width of the classifier head.")
-@click.option("--quant", "quant_items", multiple=True, metavar="SITE=FORMAT",
-              help="Override a quantization site, e.g. qkv.weight=6,1 or softmax.result=u8,1 (repeatable).")
+@click.option(
+    "--quant",
+    "quant_items",
+    multiple=True,
+    metavar="SITE=FORMAT",
+    help="Override a quantization site, e.g. qkv.weight=6,1 or softmax.result=u8,1 (repeatable).",
+)
 @click.option("--sort", type=click.Choice(["kt", "pt", "dr"]), default="kt", show_default=True)
 @click.option("--epochs", default=100, show_default=True, type=int)
 @click.option("--patience", default=10, show_default=True, type=int)
@@ -88,8 +97,28 @@ def generate_jets_cmd(out, per_class, particles, seed, underlying_event):
 @click.option("--max-jets", default=None, type=int, help="Use only the first jets of the file.")
 @click.option("--init-from", default=None, type=click.Path(), help="Start from this model's weights (e.g. the float twin).")
 @click.option("--force", is_flag=True, help="Replace an existing output directory.")
-def train(jets_path, n_particles, architecture, float_model, out, partitions, d_model, heads, ffn_dim, head_width, quant_items, sort,
-          epochs, patience, batch_size, learning_rate, seed, max_jets, init_from, force):
+def train(
+    jets_path,
+    n_particles,
+    architecture,
+    float_model,
+    out,
+    partitions,
+    d_model,
+    heads,
+    ffn_dim,
+    head_width,
+    quant_items,
+    sort,
+    epochs,
+    patience,
+    batch_size,
+    learning_rate,
+    seed,
+    max_jets,
+    init_from,
+    force,
+):
     """Train a model (quantization-aware unless --float) and save it with its metadata."""
     from salt_hls.model.builders import ModelSpec
     from salt_hls.model.quantize import QuantConfig
@@ -97,14 +126,32 @@ def train(jets_path, n_particles, architecture, float_model, out, partitions, d_
     from salt_hls.train import train as run_train
 
     quant = QuantConfig.parse_overrides(list(quant_items)).to_dict() if quant_items else {}
-    spec = ModelSpec(architecture=architecture, n_particles=n_particles, n_partitions=partitions, d_model=d_model,
-                     n_heads=heads, ffn_dim=ffn_dim, classifier_dim=head_width, quantized=not float_model, quant=quant)
-    settings = TrainSettings(epochs=epochs, patience=patience, batch_size=batch_size, learning_rate=learning_rate,
-                             seed=seed, sort=sort, max_jets=max_jets)
+    spec = ModelSpec(
+        architecture=architecture,
+        n_particles=n_particles,
+        n_partitions=partitions,
+        d_model=d_model,
+        n_heads=heads,
+        ffn_dim=ffn_dim,
+        classifier_dim=head_width,
+        quantized=not float_model,
+        quant=quant,
+    )
+    settings = TrainSettings(
+        epochs=epochs,
+        patience=patience,
+        batch_size=batch_size,
+        learning_rate=learning_rate,
+        seed=seed,
+        sort=sort,
+        max_jets=max_jets,
+    )
     meta = run_train(jets_path, spec, out, settings, init_from=init_from, overwrite=force)
     m = meta["test_metrics"]
-    click.echo(f"saved {out}: test accuracy {100 * m['accuracy']:.2f} %, macro AUC {m['auc']:.4f}, "
-               f"{meta['training']['epochs_run']} epochs in {meta['training']['seconds']:.0f} s")
+    click.echo(
+        f"saved {out}: test accuracy {100 * m['accuracy']:.2f} %, macro AUC {m['auc']:.4f}, "
+        f"{meta['training']['epochs_run']} epochs in {meta['training']['seconds']:.0f} s"
+    )
 
 
 @main.command()
@@ -150,8 +197,10 @@ def convert(model_path, out, settings, jets_path, force):
 
         tb = model_inputs(load_metadata(model_path), load_jets(jets_path, max_jets=100))
     run_convert(model_path, out, settings, force=force, tb_inputs=tb)
-    click.echo(f"wrote {out} ({settings.backend}, {settings.part}, {settings.clock_ns} ns, reuse {settings.reuse}); "
-               f"precisions in {out}/salt_summary.json")
+    click.echo(
+        f"wrote {out} ({settings.backend}, {settings.part}, {settings.clock_ns} ns, reuse {settings.reuse}); "
+        f"precisions in {out}/salt_summary.json"
+    )
 
 
 @main.command()
@@ -160,8 +209,12 @@ def convert(model_path, out, settings, jets_path, force):
 @click.option("--max-jets", default=1000, show_default=True, type=int)
 @click.option("--test-split", is_flag=True, help="Only the held-out test part (when JETS is the training file).")
 @conversion_options
-@click.option("--bit-exact", is_flag=True, help="Compare every output bit with the bit-exact reference; "
-              "name the first jet and layer that differ. Exit 1 on any mismatch.")
+@click.option(
+    "--bit-exact",
+    is_flag=True,
+    help="Compare every output bit with the bit-exact reference; "
+    "name the first jet and layer that differ. Exit 1 on any mismatch.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.pass_context
 def csim(ctx, target, jets_path, max_jets, test_split, settings, bit_exact, as_json):
@@ -171,8 +224,14 @@ def csim(ctx, target, jets_path, max_jets, test_split, settings, bit_exact, as_j
     when TARGET is a model directory."""
     from salt_hls.hls.csim import run_csim
 
-    r = run_csim(target, jets_path, max_jets=max_jets, test_split=test_split, bit_exact=bit_exact,
-                 settings=settings if given_on_command_line(ctx, ConvertSettings) else None)
+    r = run_csim(
+        target,
+        jets_path,
+        max_jets=max_jets,
+        test_split=test_split,
+        bit_exact=bit_exact,
+        settings=settings if given_on_command_line(ctx, ConvertSettings) else None,
+    )
     mismatch = bit_exact and r["n_bit_exact"] != r["n_jets"]
     status = ExitCode.NOT_BIT_EXACT if mismatch else ExitCode.OK
     if as_json:
@@ -180,13 +239,19 @@ def csim(ctx, target, jets_path, max_jets, test_split, settings, bit_exact, as_j
         sys.exit(status)
     if mismatch:
         where = r["first_mismatch_layer"]
-        click.echo(f"NOT bit-exact: {r['n_jets'] - r['n_bit_exact']} of {r['n_jets']} jets differ; first jet "
-                   f"{r['first_mismatch']}, first layer {where['layer']} ({where['n_values_differing']}/{where['n_values']} values)")
-    click.echo(f"{r['n_jets']} jets: argmax agreement {100 * r['argmax_agreement']:.2f} %, "
-               f"bit-exact outputs {r['n_bit_exact']}/{r['n_jets']}, max |diff| {r['max_abs_diff']:.3g}, "
-               f"mean |diff| {r['mean_abs_diff']:.3g}")
-    click.echo(f"accuracy: QKeras {100 * r['accuracy_keras']:.2f} %, C simulation {100 * r['accuracy_csim']:.2f} %; "
-               f"{r['csim_jets_per_second']} jets/s")
+        click.echo(
+            f"NOT bit-exact: {r['n_jets'] - r['n_bit_exact']} of {r['n_jets']} jets differ; first jet "
+            f"{r['first_mismatch']}, first layer {where['layer']} ({where['n_values_differing']}/{where['n_values']} values)"
+        )
+    click.echo(
+        f"{r['n_jets']} jets: argmax agreement {100 * r['argmax_agreement']:.2f} %, "
+        f"bit-exact outputs {r['n_bit_exact']}/{r['n_jets']}, max |diff| {r['max_abs_diff']:.3g}, "
+        f"mean |diff| {r['mean_abs_diff']:.3g}"
+    )
+    click.echo(
+        f"accuracy: QKeras {100 * r['accuracy_keras']:.2f} %, C simulation {100 * r['accuracy_csim']:.2f} %; "
+        f"{r['csim_jets_per_second']} jets/s"
+    )
     sys.exit(status)
 
 
@@ -208,8 +273,17 @@ def flow(model_path, jets_path, out, budget_path, settings, max_jets, test_split
     announced on stderr as it starts."""
     from salt_hls.flow import DEFAULT_BUDGET, run_flow
 
-    s = run_flow(model_path, jets_path, out, settings, budget_path or DEFAULT_BUDGET, max_jets=max_jets,
-                 test_split=test_split, force=force, progress=lambda step: click.echo(f"{step}...", err=True))
+    s = run_flow(
+        model_path,
+        jets_path,
+        out,
+        settings,
+        budget_path or DEFAULT_BUDGET,
+        max_jets=max_jets,
+        test_split=test_split,
+        force=force,
+        progress=lambda step: click.echo(f"{step}...", err=True),
+    )
     if as_json:
         click.echo(json.dumps(s))
     else:
@@ -228,18 +302,26 @@ def _print_flow(s: dict) -> None:
     from rich.table import Table
 
     c, e, cs = s["csim"], s["estimate"], s["settings"]
-    t = Table("step", "result", title=f"salt-hls flow: {s['model']} ({cs['backend']}, {cs['part']}, {cs['clock_ns']} ns, reuse {cs['reuse']})")
+    t = Table(
+        "step",
+        "result",
+        title=f"salt-hls flow: {s['model']} ({cs['backend']}, {cs['part']}, {cs['clock_ns']} ns, reuse {cs['reuse']})",
+    )
     t.add_row("convert", s["project"])
-    t.add_row("C simulation", f"{c['n_jets']} jets, argmax agreement {100 * c['argmax_agreement']:.2f} %, "
-                              f"accuracy {100 * c['accuracy_csim']:.2f} %")
+    t.add_row(
+        "C simulation",
+        f"{c['n_jets']} jets, argmax agreement {100 * c['argmax_agreement']:.2f} %, accuracy {100 * c['accuracy_csim']:.2f} %",
+    )
     t.add_row("bit-exact vs reference", f"{c['n_bit_exact']}/{c['n_jets']} jets" + ("" if s["bit_exact"] else "  NOT BIT-EXACT"))
     r = e["resources"] or {}
     used = ", ".join(f"{k} {r[k]:,}" for k in ("LUT", "FF", "DSP", "BRAM18") if r.get(k) is not None)
     t.add_row("estimate", f"latency {e['latency_cycles']} cycles = {e['latency_ns']} ns, II {e['ii_cycles']}; {used}")
     t.add_row("largest LUT users", ", ".join(f"{n} {p} %" for n, _, p in e["dominant_luts"]))
     for row in s["budget"]["rows"]:
-        t.add_row(f"budget: {row['figure']}",
-                  f"{budget_value(row['value'])} / {budget_value(row['limit'])} {row['unit']}  {'ok' if row['ok'] else 'EXCEEDS'}")
+        t.add_row(
+            f"budget: {row['figure']}",
+            f"{budget_value(row['value'])} / {budget_value(row['limit'])} {row['unit']}  {'ok' if row['ok'] else 'EXCEEDS'}",
+        )
     t.add_row("fits the budget", "yes" if s["budget"]["fits"] else "no")
     Console().print(t)
     for note in s["budget"]["notes"]:

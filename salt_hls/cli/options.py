@@ -39,5 +39,4 @@ def settings_options(cls, param: str):
 
 def given_on_command_line(ctx: click.Context, cls) -> list[str]:
     """The options of `cls` that the user typed (not left at their default)."""
-    return [f.name for f in fields(cls)
-            if ctx.get_parameter_source(f.name) not in (None, ParameterSource.DEFAULT)]
+    return [f.name for f in fields(cls) if ctx.get_parameter_source(f.name) not in (None, ParameterSource.DEFAULT)]

@@ -14,8 +14,13 @@ from salt_hls.cli.exit_codes import ExitCode
 @click.command("rtl")
 @click.argument("project", type=click.Path(exists=True, file_okay=False))
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Folder for the Verilog, manifest and reports.")
-@click.option("--jets", "jets_path", type=click.Path(dir_okay=False), default=None,
-              help="Jets to simulate in Verilator against the bit-exact reference (skipped without).")
+@click.option(
+    "--jets",
+    "jets_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Jets to simulate in Verilator against the bit-exact reference (skipped without).",
+)
 @click.option("--max-jets", default=1000, show_default=True, type=int, help="Jets simulated (the first M of the file).")
 @click.option("--no-synth", is_flag=True, help="Skip Yosys.")
 @click.option("--whole-design", is_flag=True, help="Also synthesize the whole design in one Yosys run (slow beyond N = 8).")
@@ -29,14 +34,35 @@ def rtl_command(project, out, jets_path, max_jets, no_synth, whole_design, yosys
     from salt_hls.rtl.flow import run_rtl
 
     if not (Path(project) / SUMMARY_FILE).is_file():
-        click.echo(f"error: {project} is not a project written by `salt-hls convert` (no {SUMMARY_FILE}); convert the model first",
-                   err=True)
+        click.echo(
+            f"error: {project} is not a project written by `salt-hls convert` (no {SUMMARY_FILE}); convert the model first",
+            err=True,
+        )
         sys.exit(ExitCode.BAD_INPUT)
     say = (lambda m: click.echo(m, err=True)) if as_json else click.echo
-    s = run_rtl(project, out, jets_path, max_jets, synth=not no_synth, whole_design_synth=whole_design,
-                yosys_timeout_s=yosys_timeout, log=say)
-    line = {k: s.get(k) for k in ("n_jets", "n_bit_exact", "first_mismatch_jet", "first_mismatch_layer", "pipeline_depth",
-                                  "latency_ns", "da4ml_cost_luts", "report")}
+    s = run_rtl(
+        project,
+        out,
+        jets_path,
+        max_jets,
+        synth=not no_synth,
+        whole_design_synth=whole_design,
+        yosys_timeout_s=yosys_timeout,
+        log=say,
+    )
+    line = {
+        k: s.get(k)
+        for k in (
+            "n_jets",
+            "n_bit_exact",
+            "first_mismatch_jet",
+            "first_mismatch_layer",
+            "pipeline_depth",
+            "latency_ns",
+            "da4ml_cost_luts",
+            "report",
+        )
+    }
     if "synth" in s:
         line.update({k: s["synth"][k] for k in ("LUT", "FF", "CARRY8", "DSP", "BRAM18")})
     if as_json:

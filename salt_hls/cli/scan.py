@@ -14,21 +14,36 @@ from salt_hls.errors import ConfigError
 @click.command("scan")
 @click.argument("scan_file", required=False, type=click.Path(dir_okay=False))
 @click.option("--out", type=click.Path(file_okay=False), help="Scan output directory (trials/, scan.json, results, plots).")
-@click.option("--cluster", "cluster_kind", type=click.Choice(["local", "htcondor", "slurm"]), default=None,
-              help="Where the workers run (default: the scan file's cluster section, else local).")
+@click.option(
+    "--cluster",
+    "cluster_kind",
+    type=click.Choice(["local", "htcondor", "slurm"]),
+    default=None,
+    help="Where the workers run (default: the scan file's cluster section, else local).",
+)
 @click.option("--workers", type=int, default=None, help="Local workers, or the most batch jobs at once (adaptive).")
 @click.option("--scheduler", default=None, help="Address of a running Dask scheduler to use instead of starting a cluster.")
 @click.option("--retry-failed", is_flag=True, help="Run failed trials again (finished ones are always kept).")
 @click.option("--dry-run", is_flag=True, help="Validate the scan file and list its trials; run nothing.")
 @click.option("--no-progress", is_flag=True, help="No progress bar (one line per finished trial still).")
-@click.option("--report", "report_dir", type=click.Path(file_okay=False), default=None,
-              help="Regenerate the table and plots of a scan directory without recomputing anything.")
-@click.option("--best", "best_budget", default=None, help="With --report (or --out): export the most accurate model that fits "
-              "this budget to keras_models/NAME.")
+@click.option(
+    "--report",
+    "report_dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Regenerate the table and plots of a scan directory without recomputing anything.",
+)
+@click.option(
+    "--best",
+    "best_budget",
+    default=None,
+    help="With --report (or --out): export the most accurate model that fits this budget to keras_models/NAME.",
+)
 @click.option("--name", default=None, help="Name of the exported model (default: <scan>_<budget>_best).")
 @click.option("--force", is_flag=True, help="Replace an existing exported model.")
-def scan_command(scan_file, out, cluster_kind, workers, scheduler, retry_failed, dry_run, no_progress, report_dir, best_budget, name,
-                 force):
+def scan_command(
+    scan_file, out, cluster_kind, workers, scheduler, retry_failed, dry_run, no_progress, report_dir, best_budget, name, force
+):
     """Scan model and firmware choices: train -> convert -> bit-exact C simulation -> estimate -> budget check
     per trial, as Dask tasks; one table, Pareto fronts and plots.
 
@@ -68,8 +83,10 @@ def scan_command(scan_file, out, cluster_kind, workers, scheduler, retry_failed,
             click.echo(describe(client))
             outcome = run_scan(spec, out, client, retry_failed=retry_failed, progress=not no_progress, echo=click.echo)
     _report(out, best_budget, name, force)
-    click.echo(f"{outcome.ok} ok, {outcome.failed} failed, {len(outcome.lost)} lost, {outcome.skipped} already done; "
-               f"{outcome.seconds:.0f} s")
+    click.echo(
+        f"{outcome.ok} ok, {outcome.failed} failed, {len(outcome.lost)} lost, {outcome.skipped} already done; "
+        f"{outcome.seconds:.0f} s"
+    )
     sys.exit(ExitCode.TRIALS_FAILED if outcome.failed or outcome.lost else ExitCode.OK)
 
 

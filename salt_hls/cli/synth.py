@@ -83,7 +83,10 @@ def report_command(paths: tuple[Path, ...], as_json: bool, out: Path | None) -> 
 @click.command("check")
 @click.argument("report_path", metavar="REPORT", type=click.Path(path_type=Path))
 @click.option(
-    "--budget", "budget_path", required=True, type=click.Path(path_type=Path),
+    "--budget",
+    "budget_path",
+    required=True,
+    type=click.Path(path_type=Path),
     help="Budget YAML, e.g. synth_reports/budgets/l1t-default.yaml.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object: rows and overall 'fits'.")
@@ -104,8 +107,13 @@ def check_command(report_path: Path, budget_path: Path, as_json: bool) -> None:
         title = f"{report.top or report_path} against {budget.name} ({result.part})"
         table = Table("figure", "value", "limit", "unit", "fits", title=title)
         for row in result.rows:
-            table.add_row(row.figure, budget_value(row.value), budget_value(row.limit), row.unit,
-                          "yes" if row.ok else "[bold red]NO[/bold red]")
+            table.add_row(
+                row.figure,
+                budget_value(row.value),
+                budget_value(row.limit),
+                row.unit,
+                "yes" if row.ok else "[bold red]NO[/bold red]",
+            )
         console.print(table)
         for note in result.notes:
             console.print(f"note: {note}", highlight=False)
@@ -157,13 +165,29 @@ def print_breakdown(report, console: Console, top: int = 12) -> None:
     """The layers of an estimate, most LUTs first, with their DSPs, BRAM18 and place in the schedule."""
     layers = sorted(report.breakdown.get("layers", []), key=lambda layer: (-layer["lut"], -layer["dsp"], -layer["bram18"]))
     total = sum(layer["lut"] for layer in layers) or 1
-    table = Table("layer", "kind", "LUT", "% LUT", "FF", "DSP", "BRAM18", "cycles", "largest LUT share",
-                  title=f"layers (top {min(top, len(layers))} of {len(layers)} by LUT)")
+    table = Table(
+        "layer",
+        "kind",
+        "LUT",
+        "% LUT",
+        "FF",
+        "DSP",
+        "BRAM18",
+        "cycles",
+        "largest LUT share",
+        title=f"layers (top {min(top, len(layers))} of {len(layers)} by LUT)",
+    )
     for layer in layers[:top]:
         cat = next(iter(layer["lut_by_category"].items()), None)
         table.add_row(
-            layer["name"], layer["kind"], _fmt(layer["lut"]), _fmt(100.0 * layer["lut"] / total, 1), _fmt(layer["ff"]),
-            _fmt(layer["dsp"]), _fmt(layer["bram18"]), f"{layer['start']['cycle']}-{layer['end']['cycle']}",
+            layer["name"],
+            layer["kind"],
+            _fmt(layer["lut"]),
+            _fmt(100.0 * layer["lut"] / total, 1),
+            _fmt(layer["ff"]),
+            _fmt(layer["dsp"]),
+            _fmt(layer["bram18"]),
+            f"{layer['start']['cycle']}-{layer['end']['cycle']}",
             f"{cat[0]} {cat[1]:,}" if cat else "-",
         )
     console.print(table)

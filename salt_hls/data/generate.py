@@ -95,7 +95,7 @@ def _common_settings(seed: int, underlying_event: bool) -> tuple[str, ...]:
 def class_seeds(seed: int) -> dict[str, int]:
     """The Pythia seed of each class, derived from the sample seed."""
     state = np.random.SeedSequence(seed).generate_state(len(CLASS_NAMES), dtype=np.uint32)
-    return {c: int(s) % _SEED_MAX + 1 for c, s in zip(CLASS_NAMES, state)}
+    return {c: int(s) % _SEED_MAX + 1 for c, s in zip(CLASS_NAMES, state, strict=True)}
 
 
 def _check_args(out, per_class, particles, seed) -> Path:
@@ -311,14 +311,10 @@ def generate_jets(
     tmp = out.with_name(f".{out.name}.{os.getpid()}.partial")
     try:
         with h5py.File(tmp, "w", track_order=True) as fh:
-            fh.create_dataset(
-                "particle_features", data=pf, compression="gzip", compression_opts=4, track_times=False
-            )
+            fh.create_dataset("particle_features", data=pf, compression="gzip", compression_opts=4, track_times=False)
             fh.create_dataset("jet_features", data=jf, track_times=False)
             fh.create_dataset("labels", data=labels, track_times=False)
-            fh.create_dataset(
-                "label_names", data=np.array([c.encode() for c in CLASS_NAMES], dtype="S1"), track_times=False
-            )
+            fh.create_dataset("label_names", data=np.array([c.encode() for c in CLASS_NAMES], dtype="S1"), track_times=False)
             for k, v in attrs.items():
                 fh.attrs[k] = v
         if out.exists():
@@ -330,4 +326,4 @@ def generate_jets(
     return out
 
 
-__all__ = ["generate_jets", "class_seeds", "CLASS_SETTINGS"]
+__all__ = ["CLASS_SETTINGS", "class_seeds", "generate_jets"]

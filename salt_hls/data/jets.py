@@ -64,7 +64,7 @@ class JetSet:
     def max_particles(self) -> int:
         return self.features.shape[1]
 
-    def subset(self, index) -> "JetSet":
+    def subset(self, index) -> JetSet:
         return JetSet(self.features[index], self.mask[index], self.labels[index], self.source)
 
 

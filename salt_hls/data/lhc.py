@@ -54,7 +54,7 @@ def _particle_columns(path: Path, names: list[str] | None) -> list[int]:
             f"expected the hls4ml LHC jet features {', '.join(PARTICLE_FEATURE_NAMES)}"
         )
     cols = [names.index(n) for n in USED_PARTICLE_FEATURES]
-    beyond = [n for n, c in zip(USED_PARTICLE_FEATURES, cols) if c >= N_PARTICLE_FEATURES]
+    beyond = [n for n, c in zip(USED_PARTICLE_FEATURES, cols, strict=True) if c >= N_PARTICLE_FEATURES]
     if beyond:
         raise DataError(
             f"{path}: particleFeatureNames puts {', '.join(beyond)} beyond the {N_PARTICLE_FEATURES} "
@@ -144,9 +144,7 @@ def _read_file(path: Path, max_jets: int | None) -> tuple[np.ndarray, np.ndarray
             b = min(n, a + _BLOCK)
             feats[a:b] = pc[a:b][:, :, pcols]
             jrows = np.asarray(jets[a:b], dtype=np.float64)
-            labels[a:b] = _labels_from_onehot(
-                path, jrows[:, lcols], jrows[:, ucol] if ucol is not None else None, a
-            )
+            labels[a:b] = _labels_from_onehot(path, jrows[:, lcols], jrows[:, ucol] if ucol is not None else None, a)
     return feats, labels
 
 

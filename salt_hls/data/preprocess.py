@@ -58,7 +58,7 @@ class Normalization:
     features: tuple = FEATURE_NAMES
 
     @classmethod
-    def fit(cls, features: np.ndarray, mask: np.ndarray) -> "Normalization":
+    def fit(cls, features: np.ndarray, mask: np.ndarray) -> Normalization:
         real = features[mask].astype(np.float64)
         if real.shape[0] == 0:
             raise DataError("cannot fit the input normalization: the training jets hold no real particle")
@@ -76,7 +76,7 @@ class Normalization:
         return {"center": self.center, "scale": self.scale, "features": list(self.features), "method": "median / (p95 - p5)"}
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Normalization":
+    def from_dict(cls, d: dict) -> Normalization:
         return cls(list(d["center"]), list(d["scale"]), tuple(d.get("features", FEATURE_NAMES)))
 
 

@@ -118,7 +118,8 @@ def partition_softmax(p: LayerPlan):
 def weighted_values(p: LayerPlan):
     h, res = p.attrs["n_heads"], p.result
     return lambda a, v: res.cast(
-        np.matmul(a, _heads(v, h).transpose(0, 2, 1, 3)).transpose(0, 2, 1, 3).reshape(len(a), a.shape[2], -1))
+        np.matmul(a, _heads(v, h).transpose(0, 2, 1, 3)).transpose(0, 2, 1, 3).reshape(len(a), a.shape[2], -1)
+    )
 
 
 def dynamic_tanh(p: LayerPlan):

@@ -59,7 +59,6 @@ DA_HWCONF = (1, -1, -1)
 DA_SOLVER_OPTIONS = {"hard_dc": 2, "search_all_decompose_dc": True}
 
 
-
 def t_add(width: int) -> float:
     """Delay of one adder level of `width` result bits."""
     return round(T_ADD_BASE_NS + T_ADD_PER_BIT_NS * max(int(width), 1), 4)
@@ -291,22 +290,48 @@ class LayerCoster:
         if impl == "lut":
             each, delay = rom_luts(values, t)
             lc.add("table_rom", each * copies)
-            lc.tables.append({"name": label, "entries": entries, "bits": width, "lookups": lookups, "copies": copies,
-                              "impl": "lut-rom", "luts_each": each, "luts": each * copies, "bram18": 0})
+            lc.tables.append(
+                {
+                    "name": label,
+                    "entries": entries,
+                    "bits": width,
+                    "lookups": lookups,
+                    "copies": copies,
+                    "impl": "lut-rom",
+                    "luts_each": each,
+                    "luts": each * copies,
+                    "bram18": 0,
+                }
+            )
             return Step(f"{label} read (LUT-ROM)", delay)
         per = bram18_per_copy(entries, width)
         n = math.ceil(copies / BRAM_PORTS) * per
         lc.bram18 += n
-        lc.tables.append({"name": label, "entries": entries, "bits": width, "lookups": lookups, "copies": copies,
-                          "impl": "bram18", "luts_each": 0, "luts": 0, "bram18": n})
+        lc.tables.append(
+            {
+                "name": label,
+                "entries": entries,
+                "bits": width,
+                "lookups": lookups,
+                "copies": copies,
+                "impl": "bram18",
+                "luts_each": 0,
+                "luts": 0,
+                "bram18": n,
+            }
+        )
         return Step(f"{label} read (BRAM18)", T_BRAM_CLK_TO_OUT_NS, cycles=BRAM_LATENCY_CYCLES)
 
     def _mults(self, lc: LayerCost, label: str, a: FixedType, b: FixedType, count: int, terms: int) -> float:
         """`count` products a x b, summed `terms` at a time; returns the delay of product + sum."""
         m = multiplier(a, b, self.o.dsp_min_bits)
         inst, ways = self._shared(count)
-        packed = (self.o.dsp_packing and m["impl"] == "dsp" and m["dsp"] == 1
-                  and a.signed_width + b.signed_width <= DSP_PACK_MAX_PRODUCT_BITS)
+        packed = (
+            self.o.dsp_packing
+            and m["impl"] == "dsp"
+            and m["dsp"] == 1
+            and a.signed_width + b.signed_width <= DSP_PACK_MAX_PRODUCT_BITS
+        )
         if packed:  # every product here shares one operand with another (a row of q, a of a head, 1/sum of a row)
             m = {**m, "impl": "dsp-packed", "delay_ns": m["delay_ns"] + t_add(DSP_PACK_MAX_PRODUCT_BITS)}
             lc.dsp += math.ceil(inst / 2)
@@ -315,26 +340,55 @@ class LayerCoster:
             lc.dsp += m["dsp"] * inst
         lc.add("mult_lut", m["luts"] * inst)
         lc.add("sharing_mux", inst * (a.width + b.width) * mux_luts_per_bit(ways))
-        lc.multipliers.append({"what": label, "count": count, "instances": inst, "a": a.flags(), "b": b.flags(),
-                               "impl": m["impl"], "dsp_each": m["dsp"], "luts_each": m["luts"]})
+        lc.multipliers.append(
+            {
+                "what": label,
+                "count": count,
+                "instances": inst,
+                "a": a.flags(),
+                "b": b.flags(),
+                "impl": m["impl"],
+                "dsp_each": m["dsp"],
+                "luts_each": m["luts"],
+            }
+        )
         if m["impl"] != "lut":
             return m["delay_ns"] + (terms - 1) * T_DSP_CASCADE_NS
         return m["delay_ns"] + log2_ceil(terms) * t_add(a.width + b.width + log2_ceil(terms))
 
-    def _cmvm(self, lc: LayerCost, label: str, kernel, in_t: FixedType, copies: int, bias=None, w_frac=None, out_t=None,
-              divisible: bool = True) -> Cmvm:
+    def _cmvm(
+        self,
+        lc: LayerCost,
+        label: str,
+        kernel,
+        in_t: FixedType,
+        copies: int,
+        bias=None,
+        w_frac=None,
+        out_t=None,
+        divisible: bool = True,
+    ) -> Cmvm:
         c = cmvm(kernel, in_t, bias)
         inst, ways = self._shared(copies) if divisible else (copies, 1)
         lc.add("cmvm", c.luts * inst)
         lc.add("sharing_mux", inst * kernel.shape[0] * in_t.width * mux_luts_per_bit(ways))
-        entry = {"what": label, "shape": list(kernel.shape), "input": in_t.flags(), "luts_each": c.luts, "depth": c.depth,
-                 "copies": copies, "instances": inst}
+        entry = {
+            "what": label,
+            "shape": list(kernel.shape),
+            "input": in_t.flags(),
+            "luts_each": c.luts,
+            "depth": c.depth,
+            "copies": copies,
+            "instances": inst,
+        }
         if w_frac is not None and out_t is not None:
             entry["per_product_luts_each"] = round(per_product_luts(kernel, in_t, w_frac, out_t), 1)
         lc.cmvm.append(entry)
         return c
 
-    def _adder_tree_then_cast(self, lc: LayerCost, what: str, depth: int, acc_t: FixedType, out_t: FixedType, n_values: int) -> None:
+    def _adder_tree_then_cast(
+        self, lc: LayerCost, what: str, depth: int, acc_t: FixedType, out_t: FixedType, n_values: int
+    ) -> None:
         """The steps of a constant-weight sum: `depth` adder levels into `n_values` accumulators, then the cast."""
         ta = t_add(acc_t.width)
         lc.steps.append(Step(f"{what} ({depth} levels)", depth * ta, n_values * acc_t.width, atom_ns=ta))
@@ -416,8 +470,16 @@ class LayerCoster:
         if k is None:
             raise DataError(f"{self.p.path}: layer {call.name} uses {kernel}, which nnet_utils/nnet_code_gen.h does not define")
         lc.add("cmvm", k.adder_bits * copies)
-        lc.cmvm.append({"what": f"{kernel} (distributed arithmetic, as emitted)", "adders": k.n_adders, "luts_each": k.adder_bits,
-                        "depth": k.depth, "copies": copies, "instances": copies})
+        lc.cmvm.append(
+            {
+                "what": f"{kernel} (distributed arithmetic, as emitted)",
+                "adders": k.n_adders,
+                "luts_each": k.adder_bits,
+                "depth": k.depth,
+                "copies": copies,
+                "instances": copies,
+            }
+        )
         ta = t_add(k.out_width or self.p.type_of_var(call.output).width)
         lc.steps.append(Step(f"adder graph ({k.depth} levels)", k.depth * ta, lc.out_bits, atom_ns=ta))
 
@@ -427,8 +489,10 @@ class LayerCoster:
     def conv1d_distributed_arithmetic(self, call: Call, lc: LayerCost) -> None:
         cfg = self.p.config(call)
         if "dense_da" not in cfg or cfg.get("filt_width", 1) != 1:
-            raise DataError(f"{self.p.path}: layer {call.name} is a Conv1D that is neither pointwise nor distributed "
-                            "arithmetic; the estimator models only the layers salt-hls convert writes")
+            raise DataError(
+                f"{self.p.path}: layer {call.name} is a Conv1D that is neither pointwise nor distributed "
+                "arithmetic; the estimator models only the layers salt-hls convert writes"
+            )
         n, groups = cfg["in_width"], self._particle_group_count(cfg)
         lc.copies = n
         self._da_kernel(call, lc, cfg["dense_da"], n // groups)
@@ -488,14 +552,18 @@ class LayerCoster:
             lc.notes.append("average pooling: the 1/n scaling is counted as a cast (n a power of two)")
         else:
             lc.add("compare_select", feats * (n - 1) * (t.width + math.ceil(t.width / 2)))
-            lc.steps.append(Step("max tree", levels * (t_add(t.width) + T_LUT_NS), lc.out_bits, atom_ns=t_add(t.width) + T_LUT_NS))
+            lc.steps.append(
+                Step("max tree", levels * (t_add(t.width) + T_LUT_NS), lc.out_bits, atom_ns=t_add(t.width) + T_LUT_NS)
+            )
 
     # ---- SAL-T layers
 
     def partition_projection(self, call: Call, lc: LayerCost) -> None:
         p, cfg = self.p, self.p.config(call)
         # SAL-T's partitions p (k_T chunks of `chunk` particles), not hls4ml's particle groups
-        n, n_kt, chunk, heads, hd, width = (cfg[k] for k in ("n_particles", "n_partitions", "chunk", "n_heads", "head_dim", "width"))
+        n, n_kt, chunk, heads, hd, width = (
+            cfg[k] for k in ("n_particles", "n_partitions", "chunk", "n_heads", "head_dim", "width")
+        )
         in_t, out_t = p.type_of_var(call.inputs[0]), p.type_of_var(call.output)
         w = p.weight(call.weights[0], cfg.get("weight_t")).reshape(heads, n_kt, chunk)
         depth = 0
@@ -521,7 +589,9 @@ class LayerCoster:
         lc.instances = self._shared(hd)[0] * heads
         self._adder_tree_then_cast(lc, "projection", depth, p.types[cfg["accum_t"]], out_t, k * width)
 
-    def _dot_products(self, lc: LayerCost, what: str, a: FixedType, b: FixedType, acc_t: FixedType, outs: int, terms: int) -> None:
+    def _dot_products(
+        self, lc: LayerCost, what: str, a: FixedType, b: FixedType, acc_t: FixedType, outs: int, terms: int
+    ) -> None:
         """`outs` data x data dot products of `terms` terms each; sums in LUT adders unless DSP cascades take them."""
         lc.copies = outs * terms
         delay = self._mults(lc, what, a, b, outs * terms, terms)
@@ -559,8 +629,14 @@ class LayerCoster:
         w = p.weight(call.weights[0], cfg.get("weight_t")).reshape(height, k)
         b = p.weight(call.weights[1], cfg.get("bias_t"))
         block = min(n, 32)  # the banded matrix grows as n^2; beyond 32 particles cost one 32-row block and scale
-        c = self._cmvm(lc, f"banded {block * k}x{block * k} (one head, {block} particles)", _conv_matrix(w, block, k),
-                       in_t, heads, np.full(block * k, float(b[0])))
+        c = self._cmvm(
+            lc,
+            f"banded {block * k}x{block * k} (one head, {block} particles)",
+            _conv_matrix(w, block, k),
+            in_t,
+            heads,
+            np.full(block * k, float(b[0])),
+        )
         if block < n:
             scale = n / block
             lc.luts["cmvm"] *= scale

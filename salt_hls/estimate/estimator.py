@@ -64,10 +64,17 @@ def estimate_project(path: str | Path, options: EstimateOptions | None = None) -
     reuse = project.reuse if options.reuse is None else options.reuse
     if reuse != project.reuse:
         notes.append(f"what-if: costed with ReuseFactor {reuse}; the project was converted with {project.reuse}")
-    cost_opts = ec.CostOptions(reuse=reuse, table_impl=options.table_impl, bram_min_bits=options.bram_min_bits,
-                               dsp_min_bits=options.dsp_min_bits, full_parallel=options.full_parallel,
-                               table_entries=options.table_entries, dyt_after_pool=options.dyt_after_pool,
-                               cast_mode=options.cast_mode, dsp_packing=options.dsp_packing)
+    cost_opts = ec.CostOptions(
+        reuse=reuse,
+        table_impl=options.table_impl,
+        bram_min_bits=options.bram_min_bits,
+        dsp_min_bits=options.dsp_min_bits,
+        full_parallel=options.full_parallel,
+        table_entries=options.table_entries,
+        dyt_after_pool=options.dyt_after_pool,
+        cast_mode=options.cast_mode,
+        dsp_packing=options.dsp_packing,
+    )
     coster = ec.LayerCoster(project, cost_opts)
     costs = [coster.cost(c) for c in project.calls]
     if options.full_parallel and project.pipeline_style == "dataflow":
@@ -80,26 +87,30 @@ def estimate_project(path: str | Path, options: EstimateOptions | None = None) -
         pl = sched.placements[lc.name]
         lc.add("delay_line", pl.lut_hold)
         luts = {k: round(v) for k, v in sorted(lc.luts.items(), key=lambda kv: -kv[1])}
-        layers.append({
-            "name": lc.name,
-            "function": lc.function,
-            "kind": lc.kind,
-            "lut": lc.lut_total,
-            "lut_by_category": luts,
-            "ff": int(pl.ff_internal + pl.ff_hold),
-            "dsp": int(lc.dsp),
-            "bram18": int(lc.bram18),
-            "copies": lc.copies,
-            "instances": lc.instances,
-            "interval_cycles": lc.interval,
-            "start": {"cycle": pl.start[0], "ns": round(pl.start[1], 3)},
-            "end": {"cycle": pl.end[0], "ns": round(pl.end[1], 3)},
-            "steps": [{"what": s.what, "ns": round(s.delay_ns, 3), **({"cycles": s.cycles} if s.cycles else {})} for s in lc.steps],
-            "cmvm": lc.cmvm,
-            "multipliers": lc.multipliers,
-            "tables": lc.tables,
-            "notes": lc.notes,
-        })
+        layers.append(
+            {
+                "name": lc.name,
+                "function": lc.function,
+                "kind": lc.kind,
+                "lut": lc.lut_total,
+                "lut_by_category": luts,
+                "ff": int(pl.ff_internal + pl.ff_hold),
+                "dsp": int(lc.dsp),
+                "bram18": int(lc.bram18),
+                "copies": lc.copies,
+                "instances": lc.instances,
+                "interval_cycles": lc.interval,
+                "start": {"cycle": pl.start[0], "ns": round(pl.start[1], 3)},
+                "end": {"cycle": pl.end[0], "ns": round(pl.end[1], 3)},
+                "steps": [
+                    {"what": s.what, "ns": round(s.delay_ns, 3), **({"cycles": s.cycles} if s.cycles else {})} for s in lc.steps
+                ],
+                "cmvm": lc.cmvm,
+                "multipliers": lc.multipliers,
+                "tables": lc.tables,
+                "notes": lc.notes,
+            }
+        )
     # A project built with the Level-1 input stage (salt-hls ip) runs it before the network.
     stage_cycles = 0
     if "ip" in project.summary:
@@ -107,8 +118,10 @@ def estimate_project(path: str | Path, options: EstimateOptions | None = None) -
 
         layers.insert(0, estimate_layer(project.summary["ip"], sched.usable_ns))
         stage_cycles = layers[0]["latency_cycles"]
-        notes.append(f"the input stage (IP top {project.summary['ip']['top']}) is costed by salt_hls.estimate.input_stage and adds "
-                     f"{stage_cycles} cycles before the network; the network's layer cycles count from its end")
+        notes.append(
+            f"the input stage (IP top {project.summary['ip']['top']}) is costed by salt_hls.estimate.input_stage and adds "
+            f"{stage_cycles} cycles before the network; the network's layer cycles count from its end"
+        )
     totals = {
         "LUT": sum(layer["lut"] for layer in layers),
         "FF": sched.ff_total,
@@ -142,10 +155,12 @@ def estimate_project(path: str | Path, options: EstimateOptions | None = None) -
             "each product separately (see cmvm[].per_product_luts_each in the breakdown for a no-sharing reference)"
         )
     if any(t["lookups"] > 2 for layer in layers for t in layer["tables"]):
-        notes.append("tables are costed with one ROM per parallel look-up, R look-ups sharing one at ReuseFactor R; the "
-                     "firmware partitions every table completely (salt_hls.hls.structure), which makes each look-up its "
-                     "own LUT-ROM: tables costed as BRAM18 here (--tables auto above --bram-min-bits) are LUT-ROMs in "
-                     "the firmware, --tables lut costs what it builds")
+        notes.append(
+            "tables are costed with one ROM per parallel look-up, R look-ups sharing one at ReuseFactor R; the "
+            "firmware partitions every table completely (salt_hls.hls.structure), which makes each look-up its "
+            "own LUT-ROM: tables costed as BRAM18 here (--tables auto above --bram-min-bits) are LUT-ROMs in "
+            "the firmware, --tables lut costs what it builds"
+        )
     notes.append("an estimate, not a vendor result: no Vivado/Vitis run stands behind these figures")
 
     report = EstimateReport(
@@ -164,8 +179,15 @@ def estimate_project(path: str | Path, options: EstimateOptions | None = None) -
         interval_max_cycles=sched.interval,
         resources={STAGE: totals},
         post_synthesis_state="Estimated",
-        sources=[{"path": str(project.path), "format": "hls4ml-project", "parser": "salt_hls.estimate.estimator",
-                  "tool": TOOL, "version": __version__}],
+        sources=[
+            {
+                "path": str(project.path),
+                "format": "hls4ml-project",
+                "parser": "salt_hls.estimate.estimator",
+                "tool": TOOL,
+                "version": __version__,
+            }
+        ],
         notes=notes,
         breakdown={
             "method": METHOD,
@@ -187,10 +209,15 @@ def estimate_project(path: str | Path, options: EstimateOptions | None = None) -
             },
             "model": project.summary.get("model"),
             "technology": {
-                "t_add_ns": f"{ec.T_ADD_BASE_NS} + {ec.T_ADD_PER_BIT_NS} x bits", "t_lut_ns": ec.T_LUT_NS, "t_dsp_ns": ec.T_DSP_NS,
-                "t_dsp_cascade_ns": ec.T_DSP_CASCADE_NS, "t_rom_lut_ns": {str(k): v for k, v in ec.T_ROM_LUT_NS.items()},
-                "t_rom_lut_deep_ns": ec.T_ROM_LUT_DEEP_NS, "bram_latency_cycles": ec.BRAM_LATENCY_CYCLES,
-                "da4ml_hwconf": list(ec.DA_HWCONF), "da4ml_solver_options": ec.DA_SOLVER_OPTIONS,
+                "t_add_ns": f"{ec.T_ADD_BASE_NS} + {ec.T_ADD_PER_BIT_NS} x bits",
+                "t_lut_ns": ec.T_LUT_NS,
+                "t_dsp_ns": ec.T_DSP_NS,
+                "t_dsp_cascade_ns": ec.T_DSP_CASCADE_NS,
+                "t_rom_lut_ns": {str(k): v for k, v in ec.T_ROM_LUT_NS.items()},
+                "t_rom_lut_deep_ns": ec.T_ROM_LUT_DEEP_NS,
+                "bram_latency_cycles": ec.BRAM_LATENCY_CYCLES,
+                "da4ml_hwconf": list(ec.DA_HWCONF),
+                "da4ml_solver_options": ec.DA_SOLVER_OPTIONS,
             },
             "lut_by_category": {k: v for k, v in by_cat.items() if v},
             "critical_path": sched.critical_layers,

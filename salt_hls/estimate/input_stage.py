@@ -38,22 +38,44 @@ def stage_cost(cfg: StageConfig) -> dict:
     kt_cmp = n_comparators(cfg.n_out)
     d = Fx(DELTA_BITS, DELTA_BITS, True)
     pt = Fx(PT_BITS, PT_BITS, False)
-    products = [multiplier(d, d), multiplier(d, d), multiplier(pt, pt),
-                multiplier(Fx(2 * PT_BITS, 2 * PT_BITS, False), Fx(2 * DELTA_BITS, 2 * DELTA_BITS, False))]
+    products = [
+        multiplier(d, d),
+        multiplier(d, d),
+        multiplier(pt, pt),
+        multiplier(Fx(2 * PT_BITS, 2 * PT_BITS, False), Fx(2 * DELTA_BITS, 2 * DELTA_BITS, False)),
+    ]
     parts = {
         "deltas": {"luts": cfg.n_in * DELTA_LUTS, "dsp": 0},
-        "pt_selection": {"comparators": sel_cmp, "stages": n_stages(cfg.n_in) if cfg.selects else 0,
-                         "luts": sel_cmp * comparator_luts(pt_key, element), "dsp": 0},
-        "kt_key": {"luts": cfg.n_out * (sum(p["luts"] for p in products) + adder_luts(2 * DELTA_BITS)),
-                   "dsp": cfg.n_out * sum(p["dsp"] for p in products)},
-        "kt_sort": {"comparators": kt_cmp, "stages": n_stages(cfg.n_out), "luts": kt_cmp * comparator_luts(kt_key, element + KT2_BITS), "dsp": 0},
+        "pt_selection": {
+            "comparators": sel_cmp,
+            "stages": n_stages(cfg.n_in) if cfg.selects else 0,
+            "luts": sel_cmp * comparator_luts(pt_key, element),
+            "dsp": 0,
+        },
+        "kt_key": {
+            "luts": cfg.n_out * (sum(p["luts"] for p in products) + adder_luts(2 * DELTA_BITS)),
+            "dsp": cfg.n_out * sum(p["dsp"] for p in products),
+        },
+        "kt_sort": {
+            "comparators": kt_cmp,
+            "stages": n_stages(cfg.n_out),
+            "luts": kt_cmp * comparator_luts(kt_key, element + KT2_BITS),
+            "dsp": 0,
+        },
         "padding_select": {"luts": cfg.n_out * (PT_BITS + 2 * DELTA_BITS), "dsp": 0},
     }
     # Critical path: the deltas, the selection network, the k_T key (two products in sequence), the k_T network.
-    delay = (2 * t_add(PHI_BITS + 1) + (n_stages(cfg.n_in) * t_add(pt_key) if cfg.selects else 0.0)
-             + products[0]["delay_ns"] + t_add(2 * DELTA_BITS) + products[3]["delay_ns"] + n_stages(cfg.n_out) * t_add(kt_key))
+    delay = (
+        2 * t_add(PHI_BITS + 1)
+        + (n_stages(cfg.n_in) * t_add(pt_key) if cfg.selects else 0.0)
+        + products[0]["delay_ns"]
+        + t_add(2 * DELTA_BITS)
+        + products[3]["delay_ns"]
+        + n_stages(cfg.n_out) * t_add(kt_key)
+    )
     return {
-        "n_in": cfg.n_in, "n_out": cfg.n_out,
+        "n_in": cfg.n_in,
+        "n_out": cfg.n_out,
         "luts": sum(p["luts"] for p in parts.values()),
         "dsp": sum(p["dsp"] for p in parts.values()),
         "bram18": 0,
@@ -71,13 +93,26 @@ def estimate_layer(ip: dict, usable_ns: float) -> dict:
     c = stage_cost(StageConfig(ip["particles"], ip["candidates"], pad=tuple(ip["pad"])))
     cycles = max(math.ceil(c["delay_ns"] / usable_ns), 1)
     return {
-        "name": "input_stage", "function": "nnet::salt_input_stage", "kind": "input_stage",
-        "lut": c["luts"], "lut_by_category": {"input_stage": c["luts"]}, "ff": 0, "dsp": c["dsp"], "bram18": 0,
-        "copies": 1, "instances": 1, "interval_cycles": 1,
-        "start": {"cycle": 0, "ns": 0.0}, "end": {"cycle": cycles, "ns": round(c["delay_ns"], 3)},
+        "name": "input_stage",
+        "function": "nnet::salt_input_stage",
+        "kind": "input_stage",
+        "lut": c["luts"],
+        "lut_by_category": {"input_stage": c["luts"]},
+        "ff": 0,
+        "dsp": c["dsp"],
+        "bram18": 0,
+        "copies": 1,
+        "instances": 1,
+        "interval_cycles": 1,
+        "start": {"cycle": 0, "ns": 0.0},
+        "end": {"cycle": cycles, "ns": round(c["delay_ns"], 3)},
         "steps": [{"what": name, "luts": part["luts"]} for name, part in c["parts"].items()],
-        "cmvm": [], "multipliers": [], "tables": [],
-        "notes": [f"salt_hls.estimate.input_stage.stage_cost: M = {c['n_in']} words, N = {c['n_out']}; "
-                  f"{c['delay_ns']} ns of logic in {cycles} cycles; its pipeline registers are not counted"],
+        "cmvm": [],
+        "multipliers": [],
+        "tables": [],
+        "notes": [
+            f"salt_hls.estimate.input_stage.stage_cost: M = {c['n_in']} words, N = {c['n_out']}; "
+            f"{c['delay_ns']} ns of logic in {cycles} cycles; its pipeline registers are not counted"
+        ],
         "latency_cycles": cycles,
     }

@@ -271,7 +271,9 @@ def _clock_uncertainty(cfg_file: Path, clock_ns: float) -> float:
     """The clock uncertainty hls4ml wrote into the project (a fraction of the period): its backend's
     default (Vitis 27 %, Vivado 12.5 %) or the one asked for, as a percentage or in ns."""
     if not cfg_file.is_file():
-        raise DataError(f"{cfg_file} is missing: the project is incomplete; re-convert it (salt-hls convert MODEL --out DIR --force)")
+        raise DataError(
+            f"{cfg_file} is missing: the project is incomplete; re-convert it (salt-hls convert MODEL --out DIR --force)"
+        )
     m = re.search(r"^ClockUncertainty:\s*'?([0-9.]+)\s*(%?)", cfg_file.read_text(), re.M)
     if not m:
         raise DataError(f"{cfg_file} has no ClockUncertainty; re-convert the project (salt-hls convert MODEL --out DIR --force)")

@@ -67,12 +67,16 @@ def check_output_dir(output_dir: Path, force: bool) -> bool:
     if not force:
         raise DataError(f"{output_dir} exists and is not empty; choose another directory or pass --force to replace it")
     if not _is_salt_project(output_dir):
-        raise DataError(f"{output_dir} is not empty and is not a salt-hls project (no {SUMMARY_FILE} written by salt-hls "
-                        "convert); --force only replaces a salt-hls project: choose a new or empty directory")
+        raise DataError(
+            f"{output_dir} is not empty and is not a salt-hls project (no {SUMMARY_FILE} written by salt-hls "
+            "convert); --force only replaces a salt-hls project: choose a new or empty directory"
+        )
     here = Path.cwd().resolve()
     if output_dir.resolve() in (here, *here.parents):
-        raise DataError(f"{output_dir} is the working directory or contains it; refusing to replace it: "
-                        "choose a new directory for the project")
+        raise DataError(
+            f"{output_dir} is the working directory or contains it; refusing to replace it: "
+            "choose a new directory for the project"
+        )
     return True
 
 
@@ -84,8 +88,16 @@ def _is_salt_project(path: Path) -> bool:
     return isinstance(summary, dict) and "salt_hls_version" in summary
 
 
-def convert(model, output_dir, settings: ConvertSettings | None = None, force: bool = False,
-            tb_inputs: np.ndarray | None = None, metadata: dict | None = None, source=None, trace: bool = False):
+def convert(
+    model,
+    output_dir,
+    settings: ConvertSettings | None = None,
+    force: bool = False,
+    tb_inputs: np.ndarray | None = None,
+    metadata: dict | None = None,
+    source=None,
+    trace: bool = False,
+):
     """Convert a QKeras SAL-T (a model object or a salt-hls model directory) and write the project.
 
     `source`: the model directory (or .h5 file) a model object was loaded from, copied into the
@@ -136,9 +148,16 @@ def _convert(model, output_dir: Path, settings: ConvertSettings, replace: bool, 
     # An absolute OutputDir, so the returned graph compiles wherever the caller's working directory
     # is; a project loaded later (salt_hls.hls.csim.load_project) uses its own location instead.
     hls_model = hls4ml.converters.convert_from_keras_model(
-        fw, hls_config=config, output_dir=str(output_dir.resolve()), project_name=PROJECT_NAME, backend=settings.backend,
-        part=settings.part, clock_period=settings.clock_ns, io_type="io_parallel",
-        input_data_tb=str(tb_in), output_data_tb=str(tb_out),
+        fw,
+        hls_config=config,
+        output_dir=str(output_dir.resolve()),
+        project_name=PROJECT_NAME,
+        backend=settings.backend,
+        part=settings.part,
+        clock_period=settings.clock_ns,
+        io_type="io_parallel",
+        input_data_tb=str(tb_in),
+        output_data_tb=str(tb_out),
     )
     hls_model.write()
     if source is not None:
@@ -177,8 +196,9 @@ def _write_dat(path: Path, arrays) -> None:
     np.savetxt(path, rows, fmt="%.17g")
 
 
-def write_summary(output_dir: Path, fw: tf.keras.Model, plan: dict, settings: ConvertSettings, metadata: dict,
-                  structure: dict | None = None) -> None:
+def write_summary(
+    output_dir: Path, fw: tf.keras.Model, plan: dict, settings: ConvertSettings, metadata: dict, structure: dict | None = None
+) -> None:
     import hls4ml
 
     input_name = fw.layers[0].name
@@ -200,7 +220,7 @@ def write_summary(output_dir: Path, fw: tf.keras.Model, plan: dict, settings: Co
             "type": str(plan[input_name].result),
             "features": metadata.get("features"),
             "order": f"the N highest-pT particles, sorted per jet by {metadata.get('sort', 'kt')} descending, padding last "
-                     "(the firmware does not sort: upstream must deliver this order)",
+            "(the firmware does not sort: upstream must deliver this order)",
             "normalization": metadata.get("normalization"),
             "padding": "zero in every feature after normalization",
         },

@@ -40,8 +40,10 @@ def link_project(project: Path):
 
 def _model_copy(project: Path) -> Path:
     if not (project / MODEL_COPY / "model.h5").is_file():
-        raise DataError(f"{project} has no {MODEL_COPY}/model.h5: it was converted from an in-memory model; "
-                        "run csim on the model directory instead")
+        raise DataError(
+            f"{project} has no {MODEL_COPY}/model.h5: it was converted from an in-memory model; "
+            "run csim on the model directory instead"
+        )
     return project / MODEL_COPY
 
 
@@ -62,8 +64,10 @@ def select_jets(jets: JetSet, metadata: dict, max_jets: int | None, test_split: 
     if test_split:
         split = (metadata.get("data") or {}).get("split")
         if not split:
-            raise DataError("--test-split needs the model's data split (data.split in its metadata.json, written by "
-                            "salt-hls train); drop --test-split to simulate the file's first jets")
+            raise DataError(
+                "--test-split needs the model's data split (data.split in its metadata.json, written by "
+                "salt-hls train); drop --test-split to simulate the file's first jets"
+            )
         jets = jets.subset(split_indices(len(jets), split["seed"], tuple(split["fractions"]))[2])
     if max_jets is not None:
         jets = jets.subset(slice(0, max_jets))
@@ -127,16 +131,25 @@ def simulate(hls_model, model, metadata: dict, jets: JetSet, settings: ConvertSe
     result = compare(keras_out, hls_out)
     if bit_exact and result["first_mismatch"] is not None:
         result["first_mismatch_layer"] = first_differing_layer(model, x[result["first_mismatch"]], settings)
-    result.update({
-        "accuracy_keras": float(np.mean(np.argmax(keras_out, 1) == jets.labels)),
-        "accuracy_csim": float(np.mean(np.argmax(hls_out, 1) == jets.labels)),
-        "csim_jets_per_second": round(len(x) / csim_seconds, 1) if csim_seconds > 0 else None,
-    })
+    result.update(
+        {
+            "accuracy_keras": float(np.mean(np.argmax(keras_out, 1) == jets.labels)),
+            "accuracy_csim": float(np.mean(np.argmax(hls_out, 1) == jets.labels)),
+            "csim_jets_per_second": round(len(x) / csim_seconds, 1) if csim_seconds > 0 else None,
+        }
+    )
     return result
 
 
-def run_csim(target, jets_path, max_jets: int | None = 1000, test_split: bool = False,
-             settings: ConvertSettings | None = None, work_dir=None, bit_exact: bool = False) -> dict:
+def run_csim(
+    target,
+    jets_path,
+    max_jets: int | None = 1000,
+    test_split: bool = False,
+    settings: ConvertSettings | None = None,
+    work_dir=None,
+    bit_exact: bool = False,
+) -> dict:
     """C-simulate `target`: a project from `salt-hls convert` (with the settings it was converted
     with), or a model directory, converted on the fly with `settings` (default ConvertSettings())
     into `work_dir` or a temporary directory that is removed afterwards. See simulate()."""
@@ -144,8 +157,10 @@ def run_csim(target, jets_path, max_jets: int | None = 1000, test_split: bool = 
     # Every input is checked before the conversion and the g++ build (tens of seconds).
     if is_project(target):
         if settings is not None:
-            raise ConfigError(f"{target} is a converted project: it is simulated with the settings it was converted with "
-                              f"({SUMMARY_FILE}); re-convert it to change them")
+            raise ConfigError(
+                f"{target} is a converted project: it is simulated with the settings it was converted with "
+                f"({SUMMARY_FILE}); re-convert it to change them"
+            )
         project_settings(target)
         metadata = load_metadata(_model_copy(target))
     else:

@@ -53,8 +53,15 @@ class StaticReport:
         return not self.findings
 
     def to_dict(self) -> dict:
-        return {"project": str(self.project), "requested_ii": self.requested_ii, "top": self.top, "functions": self.functions,
-                "tables": self.tables, "findings": self.findings, "ok": self.ok}
+        return {
+            "project": str(self.project),
+            "requested_ii": self.requested_ii,
+            "top": self.top,
+            "functions": self.functions,
+            "tables": self.tables,
+            "findings": self.findings,
+            "ok": self.ok,
+        }
 
 
 def function_body(code: str, name: str) -> str | None:
@@ -68,17 +75,18 @@ def function_body(code: str, name: str) -> str | None:
         for j in range(i, len(code)):
             depth += {"{": 1, "}": -1}.get(code[j], 0)
             if depth == 0:
-                return code[i + 1:j]
+                return code[i + 1 : j]
     return None
 
 
 def function_pragmas(body: str) -> list[str]:
-    """The HLS pragmas at the function's own level (not inside its loops), normalized to single spaces."""
+    """The HLS pragmas at the function's own level (not inside its loops), normalized to single spaces
+    and no space around `=` (the tools read `II = 2` as `II=2`; hls4ml's own headers write both)."""
     out, depth = [], 0
     for line in body.splitlines():
         m = _PRAGMA.search(line)
         if m and depth == 0:
-            out.append(" ".join(m.group(1).split()))
+            out.append(re.sub(r"\s*=\s*", "=", " ".join(m.group(1).split())))
         depth += line.count("{") - line.count("}")
     return out
 
@@ -110,8 +118,9 @@ def _check_salt_function(name: str, function: str, source: str, tables: dict, fi
             continue
         pragmas = function_pragmas(body)
         if "INLINE off" not in pragmas:
-            findings.append(f"{name}: {f} lacks `#pragma HLS INLINE off` (inlined, its pipeline and ALLOCATION would "
-                            "merge into the caller)")
+            findings.append(
+                f"{name}: {f} lacks `#pragma HLS INLINE off` (inlined, its pipeline and ALLOCATION would merge into the caller)"
+            )
         if any(p == "INLINE" or (p.startswith("INLINE ") and p != "INLINE off") for p in pragmas):
             findings.append(f"{name}: {f} is inlined into its caller")
         if "PIPELINE II=CONFIG_T::reuse_factor" not in pragmas:
@@ -121,8 +130,10 @@ def _check_salt_function(name: str, function: str, source: str, tables: dict, fi
     reader = bodies[f"{function}_group"] or bodies[function]
     for arg in tables:
         if f"ARRAY_PARTITION variable={arg} complete" not in function_pragmas(reader):
-            findings.append(f"{name}: table {arg} is read {tables[arg]} times per call without "
-                            f"`#pragma HLS ARRAY_PARTITION variable={arg} complete` (memory ports limit the II)")
+            findings.append(
+                f"{name}: table {arg} is read {tables[arg]} times per call without "
+                f"`#pragma HLS ARRAY_PARTITION variable={arg} complete` (memory ports limit the II)"
+            )
 
 
 def check_project(path: str | Path, limit: int = UNROLL_LIMIT) -> StaticReport:
@@ -164,15 +175,31 @@ def check_project(path: str | Path, limit: int = UNROLL_LIMIT) -> StaticReport:
                 entries = cfg[{"exp_table": "exp_size", "inv_table": "inv_size", "table": "table_size"}[arg]]
                 weight = call.weights[list(_table_args(call.function)).index(arg)]
                 bits = project.types[f"{weight}_t"].width if f"{weight}_t" in project.types else None
-                tables.append({"layer": call.name, "table": arg, "entries": entries, "bits": bits, "lookups": count,
-                               "copies": math.ceil(count / max(ii or 1, 1)), "impl": "lut-rom (complete partition)"})
+                tables.append(
+                    {
+                        "layer": call.name,
+                        "table": arg,
+                        "entries": entries,
+                        "bits": bits,
+                        "lookups": count,
+                        "copies": math.ceil(count / max(ii or 1, 1)),
+                        "impl": "lut-rom (complete partition)",
+                    }
+                )
                 if entries > limit:
-                    findings.append(f"{call.name}: table {arg} of {entries} entries cannot be partitioned completely "
-                                    f"(limit {limit})")
+                    findings.append(
+                        f"{call.name}: table {arg} of {entries} entries cannot be partitioned completely (limit {limit})"
+                    )
         elif call.function == "pointwise_conv_1d_cl":
             mult = project.configs.get(f"{call.config}_mult", {})
-            ii = pointwise_latency_ii(cfg["n_partitions"], cfg["out_width"] // cfg["n_partitions"], cfg["n_chan"], cfg["n_filt"],
-                                      cfg["reuse_factor"], mult.get("n_zeros", 0))
+            ii = pointwise_latency_ii(
+                cfg["n_partitions"],
+                cfg["out_width"] // cfg["n_partitions"],
+                cfg["n_chan"],
+                cfg["n_filt"],
+                cfg["reuse_factor"],
+                mult.get("n_zeros", 0),
+            )
         elif call.function == "conv1d_cl":
             ii = cfg.get("n_partitions", 1)  # the distributed-arithmetic partition loop runs at II = 1
         else:
@@ -180,8 +207,14 @@ def check_project(path: str | Path, limit: int = UNROLL_LIMIT) -> StaticReport:
         inlined = bool(_INLINED_INTO_TOP.fullmatch(call.function))
         if inlined and ops:
             top_ops += ops
-        row = {"layer": call.name, "function": call.function, "ii": ii, "ops": ops, "inlined_into_top": inlined,
-               "groups": cfg.get("n_groups", 1)}
+        row = {
+            "layer": call.name,
+            "function": call.function,
+            "ii": ii,
+            "ops": ops,
+            "inlined_into_top": inlined,
+            "groups": cfg.get("n_groups", 1),
+        }
         rows.append(row)
         rec = recorded.get(call.name)
         if rec is None:
@@ -189,15 +222,20 @@ def check_project(path: str | Path, limit: int = UNROLL_LIMIT) -> StaticReport:
         elif ii is not None and rec.get("ii") != ii:
             findings.append(f"{call.name}: salt_summary.json records II {rec.get('ii')}, the firmware asks for {ii}")
         elif rec is not None and rec.get("groups", 1) != row["groups"]:
-            findings.append(f"{call.name}: salt_summary.json records {rec.get('groups')} groups, the firmware has {row['groups']}")
+            findings.append(
+                f"{call.name}: salt_summary.json records {rec.get('groups')} groups, the firmware has {row['groups']}"
+            )
         if ii is not None and ii > want:
             findings.append(f"{call.name}: II {ii} exceeds the requested II {want}")
         if ops is not None and not inlined and ops > limit:
-            findings.append(f"{call.name}: nnet::{call.function} unrolls {ops} operations in one function instance "
-                            f"(limit {limit})")
+            findings.append(
+                f"{call.name}: nnet::{call.function} unrolls {ops} operations in one function instance (limit {limit})"
+            )
     if top_ops > limit:
-        findings.append(f"top {project.top}: {top_ops} operations of inlined layers (nnet::conv1d_cl / dense_da_*) "
-                        f"unrolled in the top function (limit {limit})")
+        findings.append(
+            f"top {project.top}: {top_ops} operations of inlined layers (nnet::conv1d_cl / dense_da_*) "
+            f"unrolled in the top function (limit {limit})"
+        )
     return StaticReport(path, want, {"style": style, "ii": top_ii, "ops": top_ops}, rows, tables, findings)
 
 

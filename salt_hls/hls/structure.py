@@ -67,8 +67,10 @@ SALT_TABLES = {
 def groups_for(units: int, per_unit: int, limit: int = UNROLL_LIMIT) -> int:
     """The fewest groups G (a divisor of `units`) with units / G x per_unit <= limit."""
     if per_unit > limit:
-        raise ConfigError(f"one unit of this layer unrolls {per_unit} operations, more than the limit {limit}; "
-                          "reduce the layer's width or the number of partitions")
+        raise ConfigError(
+            f"one unit of this layer unrolls {per_unit} operations, more than the limit {limit}; "
+            "reduce the layer's width or the number of partitions"
+        )
     return next(g for g in range(1, units + 1) if units % g == 0 and units // g * per_unit <= limit)
 
 
@@ -162,14 +164,24 @@ class SaltStructure(ModelOptimizerPass):
                     if node.get_attr("strategy", "").lower() == "distributed_arithmetic":
                         layer_ii = parts  # conv1d_cl's partition loop runs at II = 1
                     else:
-                        layer_ii = pointwise_latency_ii(parts, node.get_attr("out_width") // parts, node.get_attr("n_chan"),
-                                                        node.get_attr("n_filt"), layer_ii, node.get_weights("weight").nzeros)
+                        layer_ii = pointwise_latency_ii(
+                            parts,
+                            node.get_attr("out_width") // parts,
+                            node.get_attr("n_chan"),
+                            node.get_attr("n_filt"),
+                            layer_ii,
+                            node.get_weights("weight").nzeros,
+                        )
                 layers[node.name] = {"function": None, "ii": layer_ii, "groups": 1}
         if model.config.pipeline_style == "pipeline":
             model.config.pipeline_ii = ii
         model.config.config["SaltStructure"] = {
-            "requested_ii": ii, "reuse": reuse, "particle_steps": steps, "unroll_limit": UNROLL_LIMIT,
-            "top": {"style": model.config.pipeline_style, "ii": ii}, "layers": layers,
+            "requested_ii": ii,
+            "reuse": reuse,
+            "particle_steps": steps,
+            "unroll_limit": UNROLL_LIMIT,
+            "top": {"style": model.config.pipeline_style, "ii": ii},
+            "layers": layers,
         }
         return True
 
@@ -192,8 +204,10 @@ def structure_summary(hls_model) -> dict:
     """The record SaltStructure left on a converted model, for salt_summary.json (`structure`)."""
     record = hls_model.config.config.get("SaltStructure")
     if record is None:
-        raise ConfigError("the model was converted without the salt-hls structure pass; call "
-                          "salt_hls.hls.structure.register_structure() before converting")
+        raise ConfigError(
+            "the model was converted without the salt-hls structure pass; call "
+            "salt_hls.hls.structure.register_structure() before converting"
+        )
     return record
 
 

@@ -47,7 +47,9 @@ def fold_model(model, metadata: dict):
     from salt_hls.model.quantize import format_of
 
     if "normalization" not in metadata:
-        raise ConfigError("the model's metadata.json has no normalization to fold into the first layer; use a model written by salt-hls train")
+        raise ConfigError(
+            "the model's metadata.json has no normalization to fold into the first layer; use a model written by salt-hls train"
+        )
     if metadata.get("features", ["pt", "deta", "dphi"]) != ["pt", "deta", "dphi"]:
         raise ConfigError(f"the input stage delivers (pt, deta, dphi); the model takes {metadata.get('features')}")
     quant, dense = first_layers(model)
@@ -77,15 +79,18 @@ def fold_model(model, metadata: dict):
     out.get_layer(dense.name).set_weights([folded.kernel.astype(np.float32), folded.bias.astype(np.float32)])
     check = firmware_model(out).get_layer(dense.name)
     if not (np.array_equal(check.kernel.numpy(), folded.kernel) and np.array_equal(check.bias.numpy(), folded.bias)):
-        raise ConfigError(f"the folded weights of {dense.name} are not exact in float32 on 2^-{frac}; this model cannot be folded exactly")
+        raise ConfigError(
+            f"the folded weights of {dense.name} are not exact in float32 on 2^-{frac}; this model cannot be folded exactly"
+        )
     meta = dict(metadata)
     meta["input_stage"] = {
         "features": ["pt", "deta", "dphi"],
         "units": "native: pt in 0.25 GeV, deta and dphi in pi/720 (the stage's integers)",
         "folded_from": {"normalization": metadata["normalization"], "kernel_format": str(w_fmt)},
-        "weight_frac": frac, "pad": list(folded.pad),
-        "kernel_format": f"{1 + ki + frac},{ki}", "bias_format": f"{1 + bi + frac},{bi}",
+        "weight_frac": frac,
+        "pad": list(folded.pad),
+        "kernel_format": f"{1 + ki + frac},{ki}",
+        "bias_format": f"{1 + bi + frac},{bi}",
         "input_format": f"{NATIVE_INPUT[0]},{NATIVE_INPUT[1]}",
     }
     return out, meta, folded
-

@@ -43,17 +43,58 @@ def ports(n_candidates: int, score_type: str) -> list[dict]:
 
     score_bits = parse_type(score_type).width
     word = f"ap_uint<{WORD_BITS}>"
-    out = [{"name": f"cand_{i}", "direction": "in", "width": WORD_BITS, "ctype": word, "format": "uint64",
-            "meaning": f"PUPPI candidate word {i} of the jet (l1ct::PuppiObj::pack layout; pT = 0: empty slot; any order)"}
-           for i in range(n_candidates)]
-    out.append({"name": "jet", "direction": "in", "width": WORD_BITS, "ctype": word, "format": "uint64",
-                "meaning": "the jet word (l1ct::Jet: pT, eta, phi in the PUPPI layout's first 37 bits)"})
-    out.append({"name": "in_valid", "direction": "in", "width": 1, "ctype": "bool", "format": "bool",
-                "meaning": "the words on the inputs this clock are a jet"})
-    out += [{"name": f"score_{c}", "direction": "out", "width": score_bits, "ctype": "result_t", "format": score_type,
-             "meaning": f"quantized logit of class {c} (softmax left to software; larger = more {c}-like)"} for c in CLASSES]
-    out.append({"name": "out_valid", "direction": "out", "width": 1, "ctype": "bool", "format": "bool",
-                "meaning": "the scores on the outputs this clock belong to a jet that arrived with in_valid (latency clocks earlier)"})
+    out = [
+        {
+            "name": f"cand_{i}",
+            "direction": "in",
+            "width": WORD_BITS,
+            "ctype": word,
+            "format": "uint64",
+            "meaning": f"PUPPI candidate word {i} of the jet (l1ct::PuppiObj::pack layout; pT = 0: empty slot; any order)",
+        }
+        for i in range(n_candidates)
+    ]
+    out.append(
+        {
+            "name": "jet",
+            "direction": "in",
+            "width": WORD_BITS,
+            "ctype": word,
+            "format": "uint64",
+            "meaning": "the jet word (l1ct::Jet: pT, eta, phi in the PUPPI layout's first 37 bits)",
+        }
+    )
+    out.append(
+        {
+            "name": "in_valid",
+            "direction": "in",
+            "width": 1,
+            "ctype": "bool",
+            "format": "bool",
+            "meaning": "the words on the inputs this clock are a jet",
+        }
+    )
+    out += [
+        {
+            "name": f"score_{c}",
+            "direction": "out",
+            "width": score_bits,
+            "ctype": "result_t",
+            "format": score_type,
+            "meaning": f"quantized logit of class {c} (softmax left to software; larger = more {c}-like)",
+        }
+        for c in CLASSES
+    ]
+    out.append(
+        {
+            "name": "out_valid",
+            "direction": "out",
+            "width": 1,
+            "ctype": "bool",
+            "format": "bool",
+            "meaning": "the scores on the outputs this clock belong to a jet that arrived with in_valid (latency clocks earlier)",
+        }
+    )
     return out
 
 
@@ -65,13 +106,18 @@ def _signature(port_list: list[dict]) -> str:
 def write_sources(project: Path, cfg: StageConfig, port_list: list[dict], network_top: str) -> None:
     n_classes = sum(p["name"].startswith("score_") for p in port_list)
     (project / "firmware" / "salt_ip.h").write_text(
-        "// The SAL-T tagger IP top (written by salt-hls ip; ports and their meaning in salt_summary.json \"ip\").\n"
-        "#ifndef SALT_IP_H_\n#define SALT_IP_H_\n\n#include \"ap_int.h\"\n#include \"defines.h\"\n\n"
-        f"{_signature(port_list)};\n\n#endif\n")
+        '// The SAL-T tagger IP top (written by salt-hls ip; ports and their meaning in salt_summary.json "ip").\n'
+        '#ifndef SALT_IP_H_\n#define SALT_IP_H_\n\n#include "ap_int.h"\n#include "defines.h"\n\n'
+        f"{_signature(port_list)};\n\n#endif\n"
+    )
     interface = "\n".join(f"#pragma HLS INTERFACE ap_none port = {p['name']}" for p in port_list)
     gather = "\n".join(f"    cands[{i}] = cand_{i};" for i in range(cfg.n_in))
-    scatter = "\n".join(f"    {p['name']} = scores[{i}];" for i, p in enumerate(q for q in port_list if q["name"].startswith("score_")))
-    (project / "firmware" / "salt_ip.cpp").write_text(f"""// The SAL-T tagger IP: Level-1 words in, class scores out (written by salt-hls ip).
+    scatter = "\n".join(
+        f"    {p['name']} = scores[{i}];" for i, p in enumerate(q for q in port_list if q["name"].startswith("score_"))
+    )
+    (
+        project / "firmware" / "salt_ip.cpp"
+    ).write_text(f"""// The SAL-T tagger IP: Level-1 words in, class scores out (written by salt-hls ip).
 // Free-running pipeline (no block handshake), II = 1: a jet may arrive every clock; in_valid
 // travels with it and comes out as out_valid beside its scores.
 #include "salt_ip.h"
@@ -103,10 +149,13 @@ struct salt_ip_stage_config : nnet::salt_input_stage_config {{
 }}
 """)
     shutil.copy2(TEMPLATES / "salt_input_stage.h", project / "firmware" / "salt_input_stage.h")
-    call = ", ".join(["w[" + str(i + 1) + "]" for i in range(cfg.n_in)] + ["w[0]", "valid"]
-                     + [p["name"] for p in port_list if p["direction"] == "out"])
+    call = ", ".join(
+        ["w[" + str(i + 1) + "]" for i in range(cfg.n_in)]
+        + ["w[0]", "valid"]
+        + [p["name"] for p in port_list if p["direction"] == "out"]
+    )
     decls = "\n".join(f"        {p['ctype']} {p['name']};" for p in port_list if p["direction"] == "out")
-    prints = " ".join(f"std::printf(\" %.17g\", {p['name']}.to_double());" for p in port_list if p["name"].startswith("score_"))
+    prints = " ".join(f'std::printf(" %.17g", {p["name"]}.to_double());' for p in port_list if p["name"].startswith("score_"))
     (project / TESTBENCH).write_text(f"""// g++ testbench of the IP top (salt_hls/ip/top.py compiles and drives it).
 // stdin: the number of jets, then per jet: in_valid, the jet word, {cfg.n_in} candidate words (decimal).
 // stdout: per jet: out_valid and the {n_classes} scores.
@@ -152,7 +201,9 @@ def _check_model_dir(model_dir: Path) -> dict:
     """The model's metadata, read without TensorFlow (arguments are checked before the import)."""
     meta = model_dir / "metadata.json"
     if not (model_dir / "model.h5").is_file() or not meta.is_file():
-        raise DataError(f"no model at {model_dir}: expected a directory with model.h5 and metadata.json (as written by `salt-hls train`)")
+        raise DataError(
+            f"no model at {model_dir}: expected a directory with model.h5 and metadata.json (as written by `salt-hls train`)"
+        )
     return json.loads(meta.read_text())
 
 
@@ -214,30 +265,40 @@ def build_ip(model_dir, out_dir, settings=None, n_candidates: int | None = None,
         "particles": n,
         "pad": list(cfg.pad),
         "interface": "ap_ctrl_none (free-running), every port ap_none, pipelined at II = 1; out_valid is in_valid "
-                     "delayed by the latency, beside the scores of the same jet",
+        "delayed by the latency, beside the scores of the same jet",
         "ports": port_list,
         "input_convention": {
-            "candidate_word": {"layout": "CMSSW DataFormats/L1TParticleFlow l1ct::PuppiObj::pack", "bits": W.PUPPI_BITS,
-                               "fields": {"pt": {"bits": [0, 13], "type": "ap_ufixed<14,12>", "unit": "0.25 GeV"},
-                                          "eta": {"bits": [14, 25], "type": "ap_int<12>", "unit": "pi/720 rad"},
-                                          "phi": {"bits": [26, 36], "type": "ap_int<11>", "unit": "pi/720 rad"},
-                                          "pid": {"bits": [37, 39]}, "data": {"bits": [40, 60], "note": "unused by the tagger"}},
-                               "empty": "pt = 0 (eta, phi ignored)"},
+            "candidate_word": {
+                "layout": "CMSSW DataFormats/L1TParticleFlow l1ct::PuppiObj::pack",
+                "bits": W.PUPPI_BITS,
+                "fields": {
+                    "pt": {"bits": [0, 13], "type": "ap_ufixed<14,12>", "unit": "0.25 GeV"},
+                    "eta": {"bits": [14, 25], "type": "ap_int<12>", "unit": "pi/720 rad"},
+                    "phi": {"bits": [26, 36], "type": "ap_int<11>", "unit": "pi/720 rad"},
+                    "pid": {"bits": [37, 39]},
+                    "data": {"bits": [40, 60], "note": "unused by the tagger"},
+                },
+                "empty": "pt = 0 (eta, phi ignored)",
+            },
             "jet_word": {"layout": "l1ct::Jet: pt, eta, phi in the same bits as a candidate", "used": ["eta", "phi"]},
             "order": "any: the IP keeps the N highest-pT words (bitonic network, ties to the earlier word) and sorts them by "
-                     "k_T = pT * dR descending (exact integer pT^2 * dR^2; ties: higher pT, then earlier word)",
+            "k_T = pT * dR descending (exact integer pT^2 * dR^2; ties: higher pT, then earlier word)",
             "deltas": "deta = eta - eta_jet, dphi = phi - phi_jet wrapped into one turn, both saturated to ap_int<10> (+-512 x pi/720)",
             "normalization": f"folded into the first layer: weights on 2^-{stage['weight_frac']} ({stage['kernel_format']}), "
-                             f"bias {stage['bias_format']}; empty slots carry {tuple(cfg.pad)} (the normalization centre in "
-                             "native units), where the folded layer gives exactly the trained bias",
+            f"bias {stage['bias_format']}; empty slots carry {tuple(cfg.pad)} (the normalization centre in "
+            "native units), where the folded layer gives exactly the trained bias",
             "folded_from": stage["folded_from"],
         },
     }
     summary[SUMMARY_KEY] = ip
-    summary["firmware_input"] = {**summary["firmware_input"], "features": stage["features"], "units": stage["units"],
-                                 "order": "the input stage's k_T order (firmware/salt_ip.cpp sorts)",
-                                 "normalization": ip["input_convention"]["normalization"],
-                                 "padding": f"{tuple(cfg.pad)} in native units"}
+    summary["firmware_input"] = {
+        **summary["firmware_input"],
+        "features": stage["features"],
+        "units": stage["units"],
+        "order": "the input stage's k_T order (firmware/salt_ip.cpp sorts)",
+        "normalization": ip["input_convention"]["normalization"],
+        "padding": f"{tuple(cfg.pad)} in native units",
+    }
     summary_path.write_text(json.dumps(summary, indent=2) + "\n")
     return ip
 
@@ -247,8 +308,10 @@ def read_ip(project) -> dict:
 
     summary = read_summary(project)
     if SUMMARY_KEY not in summary:
-        raise DataError(f"{project} has no input stage (no \"ip\" in its salt_summary.json); build the IP with "
-                        "`salt-hls ip MODEL --out DIR [--candidates M]`")
+        raise DataError(
+            f'{project} has no input stage (no "ip" in its salt_summary.json); build the IP with '
+            "`salt-hls ip MODEL --out DIR [--candidates M]`"
+        )
     return summary[SUMMARY_KEY]
 
 
@@ -281,8 +344,19 @@ def compile_ip(project) -> Path:
     from salt_hls.hls.convert import PROJECT_NAME
 
     exe = project / "salt_ip_tb"
-    cmd = [gxx, "-O1", "-std=c++14", "-Ifirmware", "-Ifirmware/ap_types", f'-DWEIGHTS_DIR="{project.resolve() / "firmware" / "weights"}"',
-           TESTBENCH, "firmware/salt_ip.cpp", f"firmware/{PROJECT_NAME}.cpp", "-o", exe.name]
+    cmd = [
+        gxx,
+        "-O1",
+        "-std=c++14",
+        "-Ifirmware",
+        "-Ifirmware/ap_types",
+        f'-DWEIGHTS_DIR="{project.resolve() / "firmware" / "weights"}"',
+        TESTBENCH,
+        "firmware/salt_ip.cpp",
+        f"firmware/{PROJECT_NAME}.cpp",
+        "-o",
+        exe.name,
+    ]
     done = subprocess.run(cmd, cwd=project, capture_output=True, text=True)
     if done.returncode != 0:
         raise ConfigError(f"g++ could not build the IP testbench in {project}:\n{done.stderr[-4000:]}")
@@ -294,8 +368,9 @@ def run_ip(exe, candidates: np.ndarray, jets: np.ndarray, valid: np.ndarray | No
     candidates = np.asarray(candidates, np.uint64)
     jets = np.asarray(jets, np.uint64)
     valid = np.ones(len(jets), bool) if valid is None else np.asarray(valid, bool)
-    rows = [f"{len(jets)}"] + [" ".join([str(int(v)), str(int(j)), *(str(int(c)) for c in cs)])
-                               for v, j, cs in zip(valid, jets, candidates, strict=True)]
+    rows = [f"{len(jets)}"] + [
+        " ".join([str(int(v)), str(int(j)), *(str(int(c)) for c in cs)]) for v, j, cs in zip(valid, jets, candidates, strict=True)
+    ]
     done = subprocess.run([str(exe)], input="\n".join(rows) + "\n", capture_output=True, text=True, check=True)
     out = np.array([[float(v) for v in line.split()] for line in done.stdout.splitlines()], np.float64)
     return out[:, 1:], out[:, 0].astype(bool)

@@ -37,11 +37,26 @@ def compile_testbench(cfg: StageConfig, workdir: str | Path) -> Path:
     workdir.mkdir(parents=True, exist_ok=True)
     exe = workdir / f"salt_input_stage_m{cfg.n_in}_n{cfg.n_out}"
     defines = {
-        "N_IN": cfg.n_in, "N_OUT": cfg.n_out, "SORT_IN": next_pow2(cfg.n_in), "SORT_OUT": next_pow2(cfg.n_out),
-        "INDEX_BITS": cfg.index_bits, "PAD_PT": cfg.pad[0], "PAD_DETA": cfg.pad[1], "PAD_DPHI": cfg.pad[2],
+        "N_IN": cfg.n_in,
+        "N_OUT": cfg.n_out,
+        "SORT_IN": next_pow2(cfg.n_in),
+        "SORT_OUT": next_pow2(cfg.n_out),
+        "INDEX_BITS": cfg.index_bits,
+        "PAD_PT": cfg.pad[0],
+        "PAD_DETA": cfg.pad[1],
+        "PAD_DPHI": cfg.pad[2],
     }
-    cmd = [gxx, "-O1", "-std=c++14", f"-I{TEMPLATES}", f"-I{ap_types_dir()}", *(f"-D{k}={v}" for k, v in defines.items()),
-           str(TEMPLATES / "salt_input_stage_tb.cpp"), "-o", str(exe)]
+    cmd = [
+        gxx,
+        "-O1",
+        "-std=c++14",
+        f"-I{TEMPLATES}",
+        f"-I{ap_types_dir()}",
+        *(f"-D{k}={v}" for k, v in defines.items()),
+        str(TEMPLATES / "salt_input_stage_tb.cpp"),
+        "-o",
+        str(exe),
+    ]
     done = subprocess.run(cmd, capture_output=True, text=True)
     if done.returncode != 0:
         raise ConfigError(f"g++ could not build the input-stage testbench:\n{done.stderr[-4000:]}")
@@ -51,7 +66,9 @@ def compile_testbench(cfg: StageConfig, workdir: str | Path) -> Path:
 def run_testbench(exe: str | Path, candidates: np.ndarray, jets: np.ndarray, n_out: int) -> np.ndarray:
     """Features (jets, N, 3) int64 that the C++ computes for the words."""
     candidates = np.asarray(candidates, np.uint64)
-    rows = [f"{len(jets)}"] + [" ".join(map(str, [int(j), *(int(c) for c in cs)])) for j, cs in zip(np.asarray(jets, np.uint64), candidates, strict=True)]
+    rows = [f"{len(jets)}"] + [
+        " ".join(map(str, [int(j), *(int(c) for c in cs)])) for j, cs in zip(np.asarray(jets, np.uint64), candidates, strict=True)
+    ]
     done = subprocess.run([str(exe)], input="\n".join(rows) + "\n", capture_output=True, text=True, check=True)
     out = np.array([[int(v) for v in line.split()] for line in done.stdout.splitlines()], np.int64)
     return out.reshape(len(jets), n_out, 3)

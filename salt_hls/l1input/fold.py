@@ -46,12 +46,16 @@ def fold(kernel: np.ndarray, bias: np.ndarray, norm: Normalization, frac: int) -
     kernel = np.asarray(kernel, np.float64)
     bias = np.asarray(bias, np.float64)
     if kernel.shape[0] != len(NATIVE_LSB) or bias.shape != kernel.shape[1:]:
-        raise ConfigError(f"the first layer must be a (3, units) kernel with a (units,) bias to fold the input stage into; got {kernel.shape}, {bias.shape}")
+        raise ConfigError(
+            f"the first layer must be a (3, units) kernel with a (units,) bias to fold the input stage into; got {kernel.shape}, {bias.shape}"
+        )
     lsb = np.asarray(NATIVE_LSB)
     scale = np.asarray(norm.scale, np.float64)
     pad = tuple(int(v) for v in np.round(np.asarray(norm.center, np.float64) / lsb))
     if not (0 <= pad[0] <= W.PT_MAX and all(DELTA_MIN <= v <= DELTA_MAX for v in pad[1:])):
-        raise ConfigError(f"the normalization centre {norm.center} lies outside the stage's native ranges; refit the normalization")
+        raise ConfigError(
+            f"the normalization centre {norm.center} lies outside the stage's native ranges; refit the normalization"
+        )
     step = 2.0**-frac
     k = np.round(kernel * (lsb / scale)[:, None] / step) * step
     b = bias - np.asarray(pad, np.float64) @ k  # exact: every term on the grid 2^-frac, far within 53 bits

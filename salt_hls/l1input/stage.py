@@ -52,7 +52,9 @@ class StageConfig:
             )
         pt, de, dp = self.pad
         if not (0 <= pt <= W.PT_MAX and DELTA_MIN <= de <= DELTA_MAX and DELTA_MIN <= dp <= DELTA_MAX):
-            raise ConfigError(f"padding value {self.pad} lies outside the stage's output ranges (pt 0..{W.PT_MAX}, deltas {DELTA_MIN}..{DELTA_MAX})")
+            raise ConfigError(
+                f"padding value {self.pad} lies outside the stage's output ranges (pt 0..{W.PT_MAX}, deltas {DELTA_MIN}..{DELTA_MAX})"
+            )
 
     @property
     def selects(self) -> bool:

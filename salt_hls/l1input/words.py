@@ -45,7 +45,11 @@ def _field(words: np.ndarray, shift: int, bits: int, signed: bool) -> np.ndarray
 
 def unpack(words: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(pt, eta, phi) raw integers of candidate or jet words: pt in 0.25 GeV, eta and phi in pi/720."""
-    return _field(words, PT_SHIFT, PT_BITS, False), _field(words, ETA_SHIFT, ETA_BITS, True), _field(words, PHI_SHIFT, PHI_BITS, True)
+    return (
+        _field(words, PT_SHIFT, PT_BITS, False),
+        _field(words, ETA_SHIFT, ETA_BITS, True),
+        _field(words, PHI_SHIFT, PHI_BITS, True),
+    )
 
 
 def pack(pt, eta, phi, pid=None, data=None) -> np.ndarray:

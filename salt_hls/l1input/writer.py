@@ -28,8 +28,14 @@ LAYOUT = (
 )
 
 
-def write_words(jets_path: str | Path, out: str | Path, max_jets: int | None = None, n_candidates: int | None = None,
-                seed: int = 0, force: bool = False) -> dict:
+def write_words(
+    jets_path: str | Path,
+    out: str | Path,
+    max_jets: int | None = None,
+    n_candidates: int | None = None,
+    seed: int = 0,
+    force: bool = False,
+) -> dict:
     """Write the words file; returns its summary (also stored as the file's `summary` attribute)."""
     out = Path(out)
     if out.exists() and not force:
@@ -39,7 +45,9 @@ def write_words(jets_path: str | Path, out: str | Path, max_jets: int | None = N
     jets = load_jets(jets_path, max_jets=max_jets)
     with h5py.File(jets_path, "r") as fh:
         if "jet_features" not in fh or "particle_features" not in fh:
-            raise DataError(f"{jets_path}: writing words needs the Pythia jets layout (particle_features, jet_features with jet pT and eta)")
+            raise DataError(
+                f"{jets_path}: writing words needs the Pythia jets layout (particle_features, jet_features with jet pT and eta)"
+            )
         jet_pt_eta = fh["jet_features"][: len(jets), :2].astype(np.float64)
     slots = jets.max_particles
     m = slots if n_candidates is None else n_candidates

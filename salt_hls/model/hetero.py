@@ -140,16 +140,32 @@ class HeteroWeights:
         }
 
     def _hetero_config(self) -> dict:
-        return {"cap": self.cap, "init_frac": self.init_frac, "max_frac": self.max_frac,
-                "input_bits": self.input_bits, "copies": self.copies, "frac_scale": self.frac_scale}
+        return {
+            "cap": self.cap,
+            "init_frac": self.init_frac,
+            "max_frac": self.max_frac,
+            "input_bits": self.input_bits,
+            "copies": self.copies,
+            "frac_scale": self.frac_scale,
+        }
 
 
 class HQDense(HeteroWeights, tf.keras.layers.Layer):
     """A Dense layer (on the last axis) with per-weight learned kernel widths; the bias keeps its site format."""
 
-    def __init__(self, units: int, use_bias: bool = True, bias_format=None, cap: int = 1, init_frac: int = 6,
-                 max_frac: int = DEFAULT_MAX_FRAC, input_bits: int = 16, copies: int = 1,
-                 frac_scale: float = DEFAULT_FRAC_SCALE, **kwargs):
+    def __init__(
+        self,
+        units: int,
+        use_bias: bool = True,
+        bias_format=None,
+        cap: int = 1,
+        init_frac: int = 6,
+        max_frac: int = DEFAULT_MAX_FRAC,
+        input_bits: int = 16,
+        copies: int = 1,
+        frac_scale: float = DEFAULT_FRAC_SCALE,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         self.units, self.use_bias = int(units), bool(use_bias)
         self.bias_format = Fixed.parse(bias_format) if use_bias else None
@@ -173,16 +189,30 @@ class HQDense(HeteroWeights, tf.keras.layers.Layer):
         return (*tuple(input_shape[:-1]), self.units)
 
     def get_config(self):
-        return {**super().get_config(), "units": self.units, "use_bias": self.use_bias,
-                "bias_format": str(self.bias_format) if self.bias_format else None, **self._hetero_config()}
+        return {
+            **super().get_config(),
+            "units": self.units,
+            "use_bias": self.use_bias,
+            "bias_format": str(self.bias_format) if self.bias_format else None,
+            **self._hetero_config(),
+        }
 
 
 class HPartitionProjection(HeteroWeights, PartitionProjection):
     """PartitionProjection with one learned width per weight W[h, j, l]."""
 
-    def __init__(self, n_partitions, n_heads, cap: int = 1, init_frac: int = 6, max_frac: int = DEFAULT_MAX_FRAC,
-                 input_bits: int = 16, copies: int = 1,
-                 frac_scale: float = DEFAULT_FRAC_SCALE, **kwargs):
+    def __init__(
+        self,
+        n_partitions,
+        n_heads,
+        cap: int = 1,
+        init_frac: int = 6,
+        max_frac: int = DEFAULT_MAX_FRAC,
+        input_bits: int = 16,
+        copies: int = 1,
+        frac_scale: float = DEFAULT_FRAC_SCALE,
+        **kwargs,
+    ):
         super().__init__(n_partitions, n_heads, **kwargs)
         self._hetero_init(cap, init_frac, max_frac, input_bits, copies, frac_scale)
 
@@ -200,9 +230,17 @@ class HPartitionProjection(HeteroWeights, PartitionProjection):
 class HLogitConv(HeteroWeights, LogitConv):
     """LogitConv with one learned width per weight of the effective (single) kernel it applies."""
 
-    def __init__(self, kernel_heights=(1, 3, 5), cap: int = 1, init_frac: int = 6, max_frac: int = DEFAULT_MAX_FRAC,
-                 input_bits: int = 16, copies: int = 1,
-                 frac_scale: float = DEFAULT_FRAC_SCALE, **kwargs):
+    def __init__(
+        self,
+        kernel_heights=(1, 3, 5),
+        cap: int = 1,
+        init_frac: int = 6,
+        max_frac: int = DEFAULT_MAX_FRAC,
+        input_bits: int = 16,
+        copies: int = 1,
+        frac_scale: float = DEFAULT_FRAC_SCALE,
+        **kwargs,
+    ):
         super().__init__(kernel_heights, **kwargs)
         self._hetero_init(cap, init_frac, max_frac, input_bits, copies, frac_scale)
 
@@ -248,8 +286,10 @@ def data_bits(layer) -> int:
         return layer.formats["result"].bits
     if isinstance(layer, tf.keras.layers.GlobalMaxPooling1D):  # picks one of its inputs' values
         return data_bits(_inbound_layer(layer))
-    raise ConfigError(f"layer {layer.name} ({type(layer).__name__}) feeds a constant multiply but has no quantized output; "
-                      "heterogeneous quantization needs a quantized model (not the float twin)")
+    raise ConfigError(
+        f"layer {layer.name} ({type(layer).__name__}) feeds a constant multiply but has no quantized output; "
+        "heterogeneous quantization needs a quantized model (not the float twin)"
+    )
 
 
 def _copies(layer) -> int:
@@ -271,7 +311,9 @@ def _site_format(quantizer_or_fmt, where) -> Fixed:
     return quantizer_or_fmt if isinstance(quantizer_or_fmt, Fixed) else format_of(quantizer_or_fmt, where)
 
 
-def heterogenize(model: tf.keras.Model, max_frac: int = DEFAULT_MAX_FRAC, frac_scale: float = DEFAULT_FRAC_SCALE) -> tf.keras.Model:
+def heterogenize(
+    model: tf.keras.Model, max_frac: int = DEFAULT_MAX_FRAC, frac_scale: float = DEFAULT_FRAC_SCALE
+) -> tf.keras.Model:
     """The same quantized model with per-weight learned widths on every constant-weight layer.
 
     Weights are copied; each width starts at its site format's fractional bits, so the model
@@ -285,14 +327,30 @@ def heterogenize(model: tf.keras.Model, max_frac: int = DEFAULT_MAX_FRAC, frac_s
         if isinstance(layer, QDense):
             w = _site_format(layer.kernel_quantizer_internal, f"layer {layer.name} kernel")
             b = _site_format(layer.bias_quantizer_internal, f"layer {layer.name} bias") if layer.use_bias else None
-            return HQDense(layer.units, layer.use_bias, str(b) if b else None, w.integer, w.bits - w.integer - 1, max_frac,
-                           data_bits(_inbound_layer(layer)), _copies(layer), frac_scale, name=layer.name)
+            return HQDense(
+                layer.units,
+                layer.use_bias,
+                str(b) if b else None,
+                w.integer,
+                w.bits - w.integer - 1,
+                max_frac,
+                data_bits(_inbound_layer(layer)),
+                _copies(layer),
+                frac_scale,
+                name=layer.name,
+            )
         if isinstance(layer, (PartitionProjection, LogitConv)) and not isinstance(layer, HETERO_LAYERS):
             w = layer.formats["weight"]
             if w is None:
                 raise ConfigError(f"layer {layer.name} is not quantized; heterogenize the quantized model, not its float twin")
-            extra = dict(cap=w.integer, init_frac=w.bits - w.integer - 1, max_frac=max_frac,
-                         input_bits=data_bits(_inbound_layer(layer)), copies=_copies(layer), frac_scale=frac_scale)
+            extra = dict(
+                cap=w.integer,
+                init_frac=w.bits - w.integer - 1,
+                max_frac=max_frac,
+                input_bits=data_bits(_inbound_layer(layer)),
+                copies=_copies(layer),
+                frac_scale=frac_scale,
+            )
             cls = HPartitionProjection if isinstance(layer, PartitionProjection) else HLogitConv
             return cls.from_config({**cfg, **extra})
         return layer.__class__.from_config(cfg)
@@ -322,8 +380,13 @@ def freeze(model: tf.keras.Model) -> tf.keras.Model:
             return layer.__class__.from_config(layer.get_config())
         wide = str(widest_format(formats[layer.name]))
         if isinstance(layer, HQDense):
-            return QDense(layer.units, use_bias=layer.use_bias, kernel_quantizer=Fixed.parse(wide).quantizer(),
-                          bias_quantizer=layer.bias_format.quantizer() if layer.use_bias else None, name=layer.name)
+            return QDense(
+                layer.units,
+                use_bias=layer.use_bias,
+                kernel_quantizer=Fixed.parse(wide).quantizer(),
+                bias_quantizer=layer.bias_format.quantizer() if layer.use_bias else None,
+                name=layer.name,
+            )
         cfg = {k: v for k, v in layer.get_config().items() if k not in layer._hetero_config()}
         cfg["quant"] = {**cfg["quant"], "weight": wide}
         base = PartitionProjection if isinstance(layer, PartitionProjection) else LogitConv
@@ -383,10 +446,16 @@ def hetero_summary(model: tf.keras.Model) -> dict:
             continue
         f = layer.per_weight_formats()
         out["layers"][layer.name] = {
-            "ebops": float(layer.ebops().numpy()), "input_bits": layer.input_bits, "copies": layer.copies,
-            "shape": list(f["bits"].shape), "weights": int(f["bits"].size), "pruned": int((f["bits"] == 0).sum()),
-            "mean_bits": float(f["bits"].mean()), "widest": str(widest_format(f)),
-            "frac": f["frac"].ravel().tolist(), "integer": f["integer"].ravel().tolist(),
+            "ebops": float(layer.ebops().numpy()),
+            "input_bits": layer.input_bits,
+            "copies": layer.copies,
+            "shape": list(f["bits"].shape),
+            "weights": int(f["bits"].size),
+            "pruned": int((f["bits"] == 0).sum()),
+            "mean_bits": float(f["bits"].mean()),
+            "widest": str(widest_format(f)),
+            "frac": f["frac"].ravel().tolist(),
+            "integer": f["integer"].ravel().tolist(),
         }
     return out
 

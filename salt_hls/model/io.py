@@ -25,8 +25,9 @@ def quiet_quantizer_serialization():
     keras.constraints.Constraint each time a QKeras layer's config is serialized (save, clone,
     hls4ml's parser and writer). The quantizers serialize correctly: silence exactly that warning."""
     with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=r"The `keras\.constraints\.serialize\(\)` API should only be used",
-                                category=UserWarning)
+        warnings.filterwarnings(
+            "ignore", message=r"The `keras\.constraints\.serialize\(\)` API should only be used", category=UserWarning
+        )
         yield
 
 

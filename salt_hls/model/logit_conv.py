@@ -32,8 +32,7 @@ class LogitConv(QuantizedLayer):
     def build(self, input_shape):
         width = int(input_shape[-1])
         self.kernels = [
-            self.add_weight(name=f"kernel_{k}", shape=(k, width), initializer="glorot_uniform")
-            for k in self.kernel_heights
+            self.add_weight(name=f"kernel_{k}", shape=(k, width), initializer="glorot_uniform") for k in self.kernel_heights
         ]
         self.biases = [self.add_weight(name=f"bias_{k}", shape=(), initializer="zeros") for k in self.kernel_heights]
         super().build(input_shape)
@@ -45,7 +44,10 @@ class LogitConv(QuantizedLayer):
     def effective_kernel(self):
         """Mean of the centred, zero-padded kernels (height max(kernel_heights)) and mean bias, unquantized."""
         full = self.height
-        padded = [tf.pad(k, [[(full - h) // 2, (full - h) // 2], [0, 0]]) for k, h in zip(self.kernels, self.kernel_heights, strict=True)]
+        padded = [
+            tf.pad(k, [[(full - h) // 2, (full - h) // 2], [0, 0]])
+            for k, h in zip(self.kernels, self.kernel_heights, strict=True)
+        ]
         return tf.add_n(padded) / len(padded), tf.add_n(self.biases) / len(self.biases)
 
     def call(self, s):
@@ -60,8 +62,10 @@ class LogitConv(QuantizedLayer):
     def firmware_weights(self):
         """The effective kernel (height, k) and bias (1,), quantized: what the firmware convolves with."""
         kernel, bias = self.effective_kernel()
-        return {"weight": np.asarray(self.quantize("weight", kernel), np.float64),
-                "bias": np.asarray(self.quantize("bias", bias), np.float64).reshape(1)}
+        return {
+            "weight": np.asarray(self.quantize("weight", kernel), np.float64),
+            "bias": np.asarray(self.quantize("bias", bias), np.float64).reshape(1),
+        }
 
     def get_config(self):
         return {**super().get_config(), "kernel_heights": list(self.kernel_heights)}

@@ -45,7 +45,9 @@ def _inbound(layer) -> list[str]:
 
 def _site(fmt) -> FixedType:
     if fmt is None:
-        raise ConfigError("a SAL-T layer without quantization formats (a float model): convert the quantized model, not its float twin")
+        raise ConfigError(
+            "a SAL-T layer without quantization formats (a float model): convert the quantized model, not its float twin"
+        )
     return fmt.type
 
 
@@ -99,15 +101,20 @@ def max_pool(layer, ins):
 def partition_projection(layer, ins):
     w = _site(layer.formats["weight"])
     geo = layer.geometry
-    return _plan({"weight": w, "accum": sum_of_products(ins[0], w, geo.chunk), "result": _site(layer.formats["result"])},
-                 {"n_heads": layer.n_heads, "n_particles": geo.n_particles, "n_partitions": geo.n_partitions},
-                 layer.firmware_weights())
+    return _plan(
+        {"weight": w, "accum": sum_of_products(ins[0], w, geo.chunk), "result": _site(layer.formats["result"])},
+        {"n_heads": layer.n_heads, "n_particles": geo.n_particles, "n_partitions": geo.n_partitions},
+        layer.firmware_weights(),
+    )
 
 
 def linformer_projection(layer, ins):
     w = _site(layer.formats["weight"])
-    return _plan({"weight": w, "accum": sum_of_products(ins[0], w, int(layer.kernel.shape[1])),
-                  "result": _site(layer.formats["result"])}, {"n_heads": layer.n_heads}, layer.firmware_weights())
+    return _plan(
+        {"weight": w, "accum": sum_of_products(ins[0], w, int(layer.kernel.shape[1])), "result": _site(layer.formats["result"])},
+        {"n_heads": layer.n_heads},
+        layer.firmware_weights(),
+    )
 
 
 def attention_scores(layer, ins):
@@ -121,16 +128,30 @@ def attention_scores(layer, ins):
 def logit_conv(layer, ins):
     w, b = _site(layer.formats["weight"]), _site(layer.formats["bias"])
     k = int(layer.input.shape[-1])
-    return _plan({"weight": w, "bias": b, "accum": sum_of_products(ins[0], w, layer.height * k, extra=b),
-                  "result": _site(layer.formats["result"])}, arrays=layer.firmware_weights())
+    return _plan(
+        {
+            "weight": w,
+            "bias": b,
+            "accum": sum_of_products(ins[0], w, layer.height * k, extra=b),
+            "result": _site(layer.formats["result"]),
+        },
+        arrays=layer.firmware_weights(),
+    )
 
 
 def partition_softmax(layer, ins):
     t = layer.tables  # the Keras layer's own tables: the firmware gets the same arrays
     diff_shift, sum_shift = t.shifts(ins[0])
     return _plan(
-        {"diff": t.diff_t(ins[0]), "exp": t.exp_t, "sum": t.sum_t, "inv": t.inv_t, "exp_table": t.exp_t,
-         "inv_table": t.inv_t, "result": _site(layer.formats["result"])},
+        {
+            "diff": t.diff_t(ins[0]),
+            "exp": t.exp_t,
+            "sum": t.sum_t,
+            "inv": t.inv_t,
+            "exp_table": t.exp_t,
+            "inv_table": t.inv_t,
+            "result": _site(layer.formats["result"]),
+        },
         {"exp_index_bits": t.exp_index_bits, "inv_index_bits": t.inv_index_bits},
         {"exp_table": t.exp_table, "inv_table": t.inv_table},
         {"diff_shift": diff_shift, "sum_shift": sum_shift},
@@ -139,15 +160,18 @@ def partition_softmax(layer, ins):
 
 def weighted_values(layer, ins):
     k = int(layer.input[1].shape[1])
-    return _plan({"accum": sum_of_products(ins[0], ins[1], k), "result": _site(layer.formats["result"])},
-                 {"n_heads": layer.n_heads})
+    return _plan(
+        {"accum": sum_of_products(ins[0], ins[1], k), "result": _site(layer.formats["result"])}, {"n_heads": layer.n_heads}
+    )
 
 
 def dynamic_tanh(layer, ins):
     w, res = _site(layer.formats["weight"]), _site(layer.formats["result"])
     z = sum_of_products(ins[0], w, 1, extra=w)
     t = layer.table
-    return _plan({"weight": w, "table": res, "z": z, "offset": t.offset_t(z), "result": res},
-                 {"index_bits": t.index_bits, "range": t.range},
-                 {**layer.firmware_weights(), "table": t.table},
-                 {"index_shift": t.index_shift(z), "range": t.range})
+    return _plan(
+        {"weight": w, "table": res, "z": z, "offset": t.offset_t(z), "result": res},
+        {"index_bits": t.index_bits, "range": t.range},
+        {**layer.firmware_weights(), "table": t.table},
+        {"index_shift": t.index_shift(z), "range": t.range},
+    )

@@ -12,8 +12,16 @@ from salt_hls.fixed import Fixed
 # The array operations that salt_hls.fixed.FixedType.cast uses, on TensorFlow tensors (so the
 # layers cast exactly as the reference does, inside the Keras graph).
 TF_ARRAY_OPS = SimpleNamespace(
-    multiply=tf.multiply, round=tf.round, floor=tf.floor, ceil=tf.math.ceil, trunc=tf.truncatediv, sign=tf.sign,
-    abs=tf.abs, clip=tf.clip_by_value, where=tf.where, mod=tf.math.floormod,
+    multiply=tf.multiply,
+    round=tf.round,
+    floor=tf.floor,
+    ceil=tf.math.ceil,
+    trunc=tf.truncatediv,
+    sign=tf.sign,
+    abs=tf.abs,
+    clip=tf.clip_by_value,
+    where=tf.where,
+    mod=tf.math.floormod,
 )
 
 

@@ -49,9 +49,7 @@ class QuantConfig(Mapping[str, Fixed]):
         overrides = dict(overrides or {})
         unknown = sorted(set(overrides) - set(DEFAULT_SITES))
         if unknown:
-            raise ConfigError(
-                f"unknown quantization site(s) {', '.join(unknown)}; known sites: {', '.join(DEFAULT_SITES)}"
-            )
+            raise ConfigError(f"unknown quantization site(s) {', '.join(unknown)}; known sites: {', '.join(DEFAULT_SITES)}")
         self._sites = {k: Fixed.parse(overrides.get(k, v)) for k, v in DEFAULT_SITES.items()}
 
     def __getitem__(self, key: str) -> Fixed:
@@ -105,4 +103,6 @@ def format_of(quantizer, where: str) -> Fixed:
         if cfg.get("negative_slope", 0.0) or cfg.get("use_sigmoid", 0) or cfg.get("relu_upper_bound") is not None:
             raise ConfigError(f"{where}: quantized_relu with negative_slope, use_sigmoid or relu_upper_bound is not supported")
         return Fixed(int(cfg["bits"]), int(cfg["integer"]), signed=False)
-    raise ConfigError(f"{where}: quantizer {name or type(quantizer).__name__} is not supported (use quantized_bits or quantized_relu)")
+    raise ConfigError(
+        f"{where}: quantizer {name or type(quantizer).__name__} is not supported (use quantized_bits or quantized_relu)"
+    )

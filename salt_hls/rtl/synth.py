@@ -110,8 +110,13 @@ def synthesize(design_dir: Path, top: str, work: Path | None = None, timeout_s: 
     log = work / "yosys.log"
     t0 = time.time()
     try:
-        r = subprocess.run([*yosys_command(), "-q", "-l", rel(log), "-s", rel(script)], cwd=cwd,
-                           capture_output=True, text=True, timeout=timeout_s)
+        r = subprocess.run(
+            [*yosys_command(), "-q", "-l", rel(log), "-s", rel(script)],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=timeout_s,
+        )
     except subprocess.TimeoutExpired as exc:
         raise SaltError(f"Yosys did not finish {top} within {timeout_s:.0f} s; synthesize per layer (the default)") from exc
     seconds = time.time() - t0

@@ -113,8 +113,14 @@ class _CMVM:
         key = (mat.tobytes(), mat.shape, qints, lats)
         sol = self._cache.get(key)
         if sol is None:
-            sol = solve(mat, qintervals=NumbaList([QInterval(*q) for q in qints]), latencies=NumbaList(list(lats)),
-                        adder_size=HWCONF[0], carry_size=HWCONF[1], **SOLVER_OPTIONS)
+            sol = solve(
+                mat,
+                qintervals=NumbaList([QInterval(*q) for q in qints]),
+                latencies=NumbaList(list(lats)),
+                adder_size=HWCONF[0],
+                carry_size=HWCONF[1],
+                **SOLVER_OPTIONS,
+            )
             self._cache[key] = sol
         return FixedVariableArray(np.asarray(sol(vars_)), vec.solver_options)
 
@@ -123,8 +129,9 @@ def _zeros_like(vec, n: int):
     from da4ml.trace import FixedVariable, FixedVariableArray
 
     hw = vec._vars.ravel()[0].hwconf
-    return FixedVariableArray(np.array([FixedVariable.from_const(0.0, hwconf=hw) for _ in range(n)], dtype=object),
-                              vec.solver_options)
+    return FixedVariableArray(
+        np.array([FixedVariable.from_const(0.0, hwconf=hw) for _ in range(n)], dtype=object), vec.solver_options
+    )
 
 
 def _stack(rows: list, solver_options):

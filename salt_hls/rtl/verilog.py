@@ -110,16 +110,30 @@ def write_design(inputs, outputs, out_dir: Path, name: str, clock_ns: float, unc
     flat_in = [v for x in (inputs if isinstance(inputs, list) else [inputs]) for v in x._vars.ravel()]
     comb = comb_trace(flat_in, outputs._vars.ravel() if hasattr(outputs, "_vars") else outputs)
     cutoff = latency_cutoff(clock_ns, uncertainty)
-    model = VerilogModel(comb, name, out_dir, latency_cutoff=cutoff, clock_period=clock_ns,
-                         clock_uncertainty=round(clock_ns * uncertainty, 4), part_name=part)
+    model = VerilogModel(
+        comb,
+        name,
+        out_dir,
+        latency_cutoff=cutoff,
+        clock_period=clock_ns,
+        clock_uncertainty=round(clock_ns * uncertainty, 4),
+        part_name=part,
+    )
     model.write()
     pipe = model._pipe  # da4ml keeps the pipelined solution it wrote; read, never changed
     from da4ml.cmvm.types import _minimal_kif
 
     design = RTLDesign(
-        name=name, path=out_dir, model=model, n_inputs=comb.shape[0], n_outputs=comb.shape[1],
-        input_type=None, output_kifs=[tuple(int(a) for a in _minimal_kif(q)) for q in comb.out_qint],
-        pipeline_depth=len(pipe.solutions), latency_cutoff=cutoff, da4ml_cost_luts=float(comb.cost),
+        name=name,
+        path=out_dir,
+        model=model,
+        n_inputs=comb.shape[0],
+        n_outputs=comb.shape[1],
+        input_type=None,
+        output_kifs=[tuple(int(a) for a in _minimal_kif(q)) for q in comb.out_qint],
+        pipeline_depth=len(pipe.solutions),
+        latency_cutoff=cutoff,
+        da4ml_cost_luts=float(comb.cost),
         da4ml_reg_bits=int(pipe.reg_bits),
     )
     design.timings["trace_and_write_s"] = round(time.time() - t0, 1)

@@ -36,8 +36,14 @@ def open_client(cluster: dict, scheduler: str | None = None):
         return
     if cluster["kind"] == "local":
         n = cluster.get("workers") or default_workers()
-        made = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, memory_limit=cluster.get("memory", "auto"),
-                            dashboard_address=":0", silence_logs=logging.ERROR)  # any free port: scans may run side by side
+        made = LocalCluster(
+            n_workers=n,
+            threads_per_worker=1,
+            processes=True,
+            memory_limit=cluster.get("memory", "auto"),
+            dashboard_address=":0",
+            silence_logs=logging.ERROR,
+        )  # any free port: scans may run side by side
     else:
         made = batch_cluster(cluster)
         made.adapt(minimum=cluster.get("minimum_workers", 0), maximum=cluster["workers"])

@@ -23,7 +23,9 @@ TABLE_CSV, TABLE_MD = "results.csv", "results.md"
 def load_scan_record(out) -> dict:
     path = Path(out) / SCAN_JSON
     if not path.is_file():
-        raise DataError(f"{out} has no {SCAN_JSON}: it is not a scan output directory (run `salt-hls scan SCAN.yaml --out {out}`)")
+        raise DataError(
+            f"{out} has no {SCAN_JSON}: it is not a scan output directory (run `salt-hls scan SCAN.yaml --out {out}`)"
+        )
     return json.loads(path.read_text())
 
 
@@ -86,8 +88,24 @@ def pareto(rows: list[dict], budget: str) -> list[dict]:
 def _columns(scan: dict, rows: list[dict]) -> list[str]:
     axes = [f"axis:{a}" for a in scan["axes"]]
     budgets = [c for name in scan["budgets"] for c in (f"fits:{name}", f"over:{name}")]
-    cols = ["key", *axes, "status", "accuracy", "auc", *RESOURCES, "latency_ns", "latency_cycles", "ii", "bit_exact",
-            *budgets, "epochs", "train_s", "trial_s", "synthesis", "error"]
+    cols = [
+        "key",
+        *axes,
+        "status",
+        "accuracy",
+        "auc",
+        *RESOURCES,
+        "latency_ns",
+        "latency_cycles",
+        "ii",
+        "bit_exact",
+        *budgets,
+        "epochs",
+        "train_s",
+        "trial_s",
+        "synthesis",
+        "error",
+    ]
     present = {k for r in rows for k in r}
     return [c for c in cols if c in present or c in ("key", "status")]
 
@@ -114,25 +132,44 @@ def write_tables(out, scan: dict, rows: list[dict]) -> list[Path]:
         w.writeheader()
         w.writerows(rows)
     heads = [c.split(":", 1)[1] if c.startswith("axis:") else c.replace("fits:", "fits ").replace("over:", "over ") for c in cols]
-    lines = [f"# Scan {scan['name']}", "",
-             f"{len(rows)} trials ({sum(r['status'] == 'ok' for r in rows)} ok, {sum(r['status'] == 'failed' for r in rows)} failed, "
-             f"{sum(r['status'] == 'not run' for r in rows)} not run) from `{scan['scan_file']}`; jets `{Path(scan['jets']).name}` "
-             f"({', '.join(f'{k} {v}' for k, v in scan['jets_identity'].items() if k != 'file')}); salt-hls {scan['salt_hls_version']}. "
-             "Accuracy and AUC on the held-out test split of the training jets; resources and latency from `salt-hls estimate` "
-             "(a model, not a vendor result); bit_exact: C-simulation outputs equal to the bit-exact reference. "
-             "`salt-hls scan --report DIR` regenerates this file.", "",
-             *[f"Note: {w}" for w in scan.get("warnings", [])], *([""] if scan.get("warnings") else []),
-             "| " + " | ".join(heads) + " |", "|" + "---|" * len(cols)]
+    lines = [
+        f"# Scan {scan['name']}",
+        "",
+        f"{len(rows)} trials ({sum(r['status'] == 'ok' for r in rows)} ok, {sum(r['status'] == 'failed' for r in rows)} failed, "
+        f"{sum(r['status'] == 'not run' for r in rows)} not run) from `{scan['scan_file']}`; jets `{Path(scan['jets']).name}` "
+        f"({', '.join(f'{k} {v}' for k, v in scan['jets_identity'].items() if k != 'file')}); salt-hls {scan['salt_hls_version']}. "
+        "Accuracy and AUC on the held-out test split of the training jets; resources and latency from `salt-hls estimate` "
+        "(a model, not a vendor result); bit_exact: C-simulation outputs equal to the bit-exact reference. "
+        "`salt-hls scan --report DIR` regenerates this file.",
+        "",
+        *[f"Note: {w}" for w in scan.get("warnings", [])],
+        *([""] if scan.get("warnings") else []),
+        "| " + " | ".join(heads) + " |",
+        "|" + "---|" * len(cols),
+    ]
     lines += ["| " + " | ".join(_fmt(c, r.get(c)) for c in cols) + " |" for r in rows]
     for name, b in scan["budgets"].items():
         front = pareto(rows, name)
-        lines += ["", f"## Pareto front, accuracy vs LUT: budget {name}", "", f"Budget file `{Path(b['path']).name}`. "
-                  "Trials that no other beats on both accuracy and LUTs, most accurate first.", "",
-                  "| key | accuracy | LUT | latency ns | fits |", "|---|---|---|---|---|"]
-        lines += [f"| {r['key']} | {_fmt('accuracy', r['accuracy'])} | {_fmt('LUT', r['LUT'])} | {r['latency_ns']} | "
-                  f"{'yes' if r.get(f'fits:{name}') else 'no: ' + r.get(f'over:{name}', '')} |" for r in front]
+        lines += [
+            "",
+            f"## Pareto front, accuracy vs LUT: budget {name}",
+            "",
+            f"Budget file `{Path(b['path']).name}`. Trials that no other beats on both accuracy and LUTs, most accurate first.",
+            "",
+            "| key | accuracy | LUT | latency ns | fits |",
+            "|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {r['key']} | {_fmt('accuracy', r['accuracy'])} | {_fmt('LUT', r['LUT'])} | {r['latency_ns']} | "
+            f"{'yes' if r.get(f'fits:{name}') else 'no: ' + r.get(f'over:{name}', '')} |"
+            for r in front
+        ]
         fitting = [r for r in rows if r.get(f"fits:{name}")]
-        lines += ["", f"{len(fitting)} trial(s) fit {name}" + (f"; the most accurate is {best_trial(rows, name)['key']}." if fitting else ".")]
+        lines += [
+            "",
+            f"{len(fitting)} trial(s) fit {name}"
+            + (f"; the most accurate is {best_trial(rows, name)['key']}." if fitting else "."),
+        ]
     (out / TABLE_MD).write_text("\n".join(lines) + "\n")
     return [out / TABLE_CSV, out / TABLE_MD]
 
@@ -149,8 +186,10 @@ def plot(out, scan: dict, rows: list[dict]) -> list[Path]:
     for name in scan["budgets"]:
         fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharey=True)
         for ax, xcol, xlabel in ((axes[0], "LUT", "LUT (estimate)"), (axes[1], "latency_ns", "latency [ns] (estimate)")):
-            for fits, style in ((False, {"marker": "o", "color": "tab:gray", "label": "does not fit"}),
-                                (True, {"marker": "*", "s": 140, "color": "tab:green", "label": f"fits {name}"})):
+            for fits, style in (
+                (False, {"marker": "o", "color": "tab:gray", "label": "does not fit"}),
+                (True, {"marker": "*", "s": 140, "color": "tab:green", "label": f"fits {name}"}),
+            ):
                 pts = [r for r in done if bool(r.get(f"fits:{name}")) == fits]
                 if pts:
                     ax.scatter([r[xcol] for r in pts], [100 * r["accuracy"] for r in pts], **style)
@@ -158,7 +197,9 @@ def plot(out, scan: dict, rows: list[dict]) -> list[Path]:
             ax.grid(alpha=0.3)
         front = pareto(rows, name)
         if front:
-            axes[0].plot([r["LUT"] for r in front], [100 * r["accuracy"] for r in front], "-", color="tab:blue", lw=1, label="Pareto front")
+            axes[0].plot(
+                [r["LUT"] for r in front], [100 * r["accuracy"] for r in front], "-", color="tab:blue", lw=1, label="Pareto front"
+            )
         budget = parse_budget(scan["budgets"][name]["data"], source=scan["budgets"][name]["path"])
         lut_pct = budget.resource_max_pct.get("LUT")
         if lut_pct is not None:
@@ -215,8 +256,14 @@ def export_best(out, budget: str, dest, force: bool = False) -> dict:
     shutil.copy2(src / "model" / "model.h5", dest / "model.h5")
     meta = json.loads((src / "model" / "metadata.json").read_text())
     rec = read_result(out, best["key"])
-    meta["scan"] = {"name": scan["name"], "trial": best["key"], "axes": rec["axes"], "settings": rec["settings"],
-                    "estimate": rec["estimate"], "budget": {"name": budget, "file": Path(scan["budgets"][budget]["path"]).name,
-                                                             "fits": True}, "csim": rec.get("csim")}
+    meta["scan"] = {
+        "name": scan["name"],
+        "trial": best["key"],
+        "axes": rec["axes"],
+        "settings": rec["settings"],
+        "estimate": rec["estimate"],
+        "budget": {"name": budget, "file": Path(scan["budgets"][budget]["path"]).name, "fits": True},
+        "csim": rec.get("csim"),
+    }
     (dest / "metadata.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
     return best

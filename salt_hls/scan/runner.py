@@ -34,8 +34,10 @@ def prepare_out_dir(spec: ScanSpec, out: Path, echo=print) -> None:
     for p in stale:
         shutil.rmtree(p)
     if stale:
-        echo(f"removed {len(stale)} unfinished trial work director{'y' if len(stale) == 1 else 'ies'} from an interrupted run: "
-             + ", ".join(p.name for p in stale))
+        echo(
+            f"removed {len(stale)} unfinished trial work director{'y' if len(stale) == 1 else 'ies'} from an interrupted run: "
+            + ", ".join(p.name for p in stale)
+        )
     (out / SCAN_JSON).write_text(json.dumps(spec.to_dict(), indent=2) + "\n")
 
 
@@ -46,8 +48,10 @@ def _line(record: dict) -> str:
     t, e = record["train"]["test_metrics"], record["estimate"]
     csim = record.get("csim")
     exact = f", bit-exact {csim['n_bit_exact']}/{csim['n_jets']}" if csim else ""
-    return (f"ok     {record['key']}  {axes}  accuracy {100 * t['accuracy']:.2f} %, LUT {e['resources']['LUT']:,}, "
-            f"latency {e['latency_ns']} ns{exact} ({record['seconds']['total']:.0f} s)")
+    return (
+        f"ok     {record['key']}  {axes}  accuracy {100 * t['accuracy']:.2f} %, LUT {e['resources']['LUT']:,}, "
+        f"latency {e['latency_ns']} ns{exact} ({record['seconds']['total']:.0f} s)"
+    )
 
 
 def trials_to_run(spec: ScanSpec, out, retry_failed: bool = False) -> list:
@@ -75,11 +79,19 @@ def run_scan(spec: ScanSpec, out, client, retry_failed: bool = False, progress: 
     from tqdm import tqdm
 
     # key= names the task by the trial's hash; pure=False because a retried failure must run again
-    futures = {client.submit(run_trial, t.payload(spec), str(out), retry_failed, key=f"trial-{t.key}", pure=False): t
-               for t in todo}
+    futures = {
+        client.submit(run_trial, t.payload(spec), str(out), retry_failed, key=f"trial-{t.key}", pure=False): t for t in todo
+    }
     # a bar redrawn into a log file is noise: off unless stderr is a terminal
-    bar = tqdm(total=len(spec.trials), initial=outcome.skipped, unit="trial", desc=spec.name,
-               disable=not (progress and sys.stderr.isatty()), dynamic_ncols=True, mininterval=1.0)
+    bar = tqdm(
+        total=len(spec.trials),
+        initial=outcome.skipped,
+        unit="trial",
+        desc=spec.name,
+        disable=not (progress and sys.stderr.isatty()),
+        dynamic_ncols=True,
+        mininterval=1.0,
+    )
     pending = set(futures)
     ac = as_completed(futures)
     while pending:
@@ -100,8 +112,11 @@ def run_scan(spec: ScanSpec, out, client, retry_failed: bool = False, progress: 
             bar.update(1)
         # a trial is running while its work directory exists (the scheduler's view counts tasks merely assigned)
         running = sum(1 for p in (out / "trials").iterdir() if p.name.startswith(TMP_PREFIX)) if pending else 0
-        bar.set_postfix_str(f"running {running}, queued {max(0, len(pending) - running)}, ok {outcome.ok}, "
-                            f"failed {outcome.failed}, lost {len(outcome.lost)}", refresh=False)
+        bar.set_postfix_str(
+            f"running {running}, queued {max(0, len(pending) - running)}, ok {outcome.ok}, "
+            f"failed {outcome.failed}, lost {len(outcome.lost)}",
+            refresh=False,
+        )
         bar.refresh()
         if pending:
             time.sleep(1.0)

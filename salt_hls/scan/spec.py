@@ -43,18 +43,45 @@ SCAN_KEYS = ("name", "jets", "jets_identity", "budgets", "fixed", "axes", "quant
 # tests/test_scan.py checks that the lists still match the classes. Left out on purpose: the model's
 # n_features / n_classes (fixed by the jets), `quantized` (a float model cannot be converted) and the
 # logit-convolution heights. The conversion and estimate settings come from salt_hls.settings.
-MODEL_KEYS = {"architecture": str, "n_particles": int, "n_partitions": int, "d_model": int, "n_heads": int,
-              "ffn_dim": int, "classifier_dim": int, "deepsets_width": int}
-TRAIN_KEYS = {"epochs": int, "patience": int, "batch_size": int, "learning_rate": float, "seed": int, "sort": str,
-              "split_seed": int, "max_jets": int}
+MODEL_KEYS = {
+    "architecture": str,
+    "n_particles": int,
+    "n_partitions": int,
+    "d_model": int,
+    "n_heads": int,
+    "ffn_dim": int,
+    "classifier_dim": int,
+    "deepsets_width": int,
+}
+TRAIN_KEYS = {
+    "epochs": int,
+    "patience": int,
+    "batch_size": int,
+    "learning_rate": float,
+    "seed": int,
+    "sort": str,
+    "split_seed": int,
+    "max_jets": int,
+}
 STEP_KEYS = {"bit_exact_jets": int, "keep_project": bool, "open_synthesis": bool, "vendor_synthesis": bool}
 DEFAULT_STEPS = {"bit_exact_jets": 200, "keep_project": False, "open_synthesis": False, "vendor_synthesis": False}
 SAMPLERS = ("grid", "random")
 JETS_IDENTITY = ("content", "stat")
 
 # dask-jobqueue keyword arguments offered in the cluster section, per kind (all besides kind and workers).
-_BATCH_KEYS = ("minimum_workers", "cores", "memory", "python", "job_extra_directives", "job_script_prologue",
-               "log_directory", "local_directory", "interface", "death_timeout", "worker_extra_args")
+_BATCH_KEYS = (
+    "minimum_workers",
+    "cores",
+    "memory",
+    "python",
+    "job_extra_directives",
+    "job_script_prologue",
+    "log_directory",
+    "local_directory",
+    "interface",
+    "death_timeout",
+    "worker_extra_args",
+)
 CLUSTER_KEYS = {
     "local": ("kind", "workers", "memory"),
     "htcondor": ("kind", "workers", "disk", *_BATCH_KEYS),
@@ -70,8 +97,12 @@ def _typed_fields(cls) -> dict:
 def setting_types() -> dict[str, dict]:
     from salt_hls.settings import ConvertSettings, EstimateOptions  # no TensorFlow behind this import
 
-    return {"model": MODEL_KEYS, "train": TRAIN_KEYS, "convert": _typed_fields(ConvertSettings),
-            "estimate": _typed_fields(EstimateOptions)}
+    return {
+        "model": MODEL_KEYS,
+        "train": TRAIN_KEYS,
+        "convert": _typed_fields(ConvertSettings),
+        "estimate": _typed_fields(EstimateOptions),
+    }
 
 
 @dataclass(frozen=True)
@@ -82,8 +113,14 @@ class Trial:
 
     def payload(self, spec: ScanSpec) -> dict:
         """What a worker needs to run the trial (plain data, so it pickles anywhere)."""
-        return {"key": self.key, "settings": self.settings, "axes": self.axes, "jets": str(spec.jets),
-                "steps": spec.steps, "salt_hls_version": __version__}
+        return {
+            "key": self.key,
+            "settings": self.settings,
+            "axes": self.axes,
+            "jets": str(spec.jets),
+            "steps": spec.steps,
+            "salt_hls_version": __version__,
+        }
 
 
 @dataclass
@@ -105,11 +142,19 @@ class ScanSpec:
         # input paths as the scan file writes them, relative to it, so that they read the same in every checkout
         here = self.path.parent
         budgets = {k: {**b, "path": os.path.relpath(b["path"], here)} for k, b in self.budgets.items()}
-        return {"scan_file": _portable(self.path), "name": self.name, "jets": os.path.relpath(self.jets, here),
-                "jets_identity": self.jets_identity,
-                "budgets": budgets, "axes": list(self.axes), "sampler": self.sampler, "steps": self.steps,
-                "trials": [{"key": t.key, "settings": t.settings, "axes": t.axes} for t in self.trials],
-                "warnings": self.warnings, "salt_hls_version": __version__}
+        return {
+            "scan_file": _portable(self.path),
+            "name": self.name,
+            "jets": os.path.relpath(self.jets, here),
+            "jets_identity": self.jets_identity,
+            "budgets": budgets,
+            "axes": list(self.axes),
+            "sampler": self.sampler,
+            "steps": self.steps,
+            "trials": [{"key": t.key, "settings": t.settings, "axes": t.axes} for t in self.trials],
+            "warnings": self.warnings,
+            "salt_hls_version": __version__,
+        }
 
 
 def _portable(path) -> str:
@@ -162,7 +207,11 @@ def _check_setting(path, types: dict, name: str, value, where: str):
         _fail(path, f"{where}: unknown setting {name!r}; write model.*, train.*, convert.*, estimate.*, quant.SITE or quant")
     if key not in types[namespace]:
         _fail(path, f"{where}: unknown setting {name!r}; {namespace}.* takes {', '.join(types[namespace])}")
-    if value is None and (namespace, key) in (("convert", "parallelization"), ("estimate", "reuse"), ("estimate", "table_entries")):
+    if value is None and (namespace, key) in (
+        ("convert", "parallelization"),
+        ("estimate", "reuse"),
+        ("estimate", "table_entries"),
+    ):
         return namespace, key, None
     return namespace, key, _typed(path, f"{where}: {name}", value, types[namespace][key])
 
@@ -180,8 +229,11 @@ def _axis_values(path, name: str, values, sampler: str) -> list | dict:
         if values.get("log") and low <= 0:
             _fail(path, f"axis {name!r}: a log range needs low > 0")
         return values
-    _fail(path, f"axis {name!r} must be a list of values" + (" or a range {low, high, log}" if sampler == "random" else
-                                                               " (ranges need sampler kind: random)"))
+    _fail(
+        path,
+        f"axis {name!r} must be a list of values"
+        + (" or a range {low, high, log}" if sampler == "random" else " (ranges need sampler kind: random)"),
+    )
 
 
 def _draw(rng, values):
@@ -258,20 +310,31 @@ def parse_cluster(path, value, kind_override: str | None = None, workers_overrid
     if workers_override is not None:
         cluster["workers"] = workers_override
     for k in ("workers", "minimum_workers", "cores"):
-        if k in cluster and (not isinstance(cluster[k], int) or isinstance(cluster[k], bool) or cluster[k] < (0 if k == "minimum_workers" else 1)):
+        if k in cluster and (
+            not isinstance(cluster[k], int) or isinstance(cluster[k], bool) or cluster[k] < (0 if k == "minimum_workers" else 1)
+        ):
             _fail(path, f"cluster {k} must be a positive integer, got {cluster[k]!r}")
     if kind != "local":
         need = ["memory"] + (["disk"] if kind == "htcondor" else [])
         missing = [k for k in need if k not in cluster]
         if missing:
-            _fail(path, f"a {kind} cluster needs {' and '.join(missing)} per worker in the cluster section (e.g. memory: 4GiB"
-                  + (", disk: 8GiB" if kind == "htcondor" else "") + ")")
+            _fail(
+                path,
+                f"a {kind} cluster needs {' and '.join(missing)} per worker in the cluster section (e.g. memory: 4GiB"
+                + (", disk: 8GiB" if kind == "htcondor" else "")
+                + ")",
+            )
         if "workers" not in cluster:
             _fail(path, f"a {kind} cluster needs 'workers', the most batch jobs to run at once (adaptive scaling)")
         for k in ("job_extra_directives", "job_script_prologue", "worker_extra_args"):
             if k == "job_extra_directives" and kind == "htcondor":  # submit-file lines: HTCondor's keys and values
-                if k in cluster and not (isinstance(cluster[k], dict) and all(isinstance(v, (str, int)) for v in cluster[k].values())):
-                    _fail(path, f"cluster {k} of an htcondor cluster must map submit-file keys to values, e.g. {{+JobFlavour: '\"workday\"'}}")
+                if k in cluster and not (
+                    isinstance(cluster[k], dict) and all(isinstance(v, (str, int)) for v in cluster[k].values())
+                ):
+                    _fail(
+                        path,
+                        f"cluster {k} of an htcondor cluster must map submit-file keys to values, e.g. {{+JobFlavour: '\"workday\"'}}",
+                    )
             elif k in cluster and not (isinstance(cluster[k], list) and all(isinstance(x, str) for x in cluster[k])):
                 _fail(path, f"cluster {k} must be a list of strings")
     return cluster
@@ -287,11 +350,15 @@ def synthesis_availability(steps: dict, backends) -> list[str]:
             if find_tool(backend) is None:
                 notes.append(f"vendor synthesis is NOT available: {missing_tool_message(backend)}")
             else:
-                notes.append(f"vendor synthesis ({backend}) is not run by the scan: run `salt-hls synth` on a trial's project "
-                             "(steps: keep_project: true keeps it)")
+                notes.append(
+                    f"vendor synthesis ({backend}) is not run by the scan: run `salt-hls synth` on a trial's project "
+                    "(steps: keep_project: true keeps it)"
+                )
     if steps["open_synthesis"]:
-        notes.append("open synthesis is NOT available: salt-hls has no open-source synthesis flow for its projects; "
-                     "the step is recorded as not run")
+        notes.append(
+            "open synthesis is NOT available: salt-hls has no open-source synthesis flow for its projects; "
+            "the step is recorded as not run"
+        )
     return notes
 
 
@@ -359,8 +426,11 @@ def load_scan(path, cluster_kind: str | None = None, workers: int | None = None)
             # a bundle axis: each value is a named set of settings that vary together (e.g. d_model with n_heads);
             # an empty set leaves the fixed settings and the defaults
             if not isinstance(v, dict) or not v or not all(isinstance(b, dict) for b in v.values()):
-                _fail(path, f"axis {k!r} has no '.', so it is a bundle axis: map each value's name to the settings it sets, "
-                      "e.g. {small: {model.d_model: 8, model.n_heads: 2}}; a single setting is written namespace.name")
+                _fail(
+                    path,
+                    f"axis {k!r} has no '.', so it is a bundle axis: map each value's name to the settings it sets, "
+                    "e.g. {small: {model.d_model: 8, model.n_heads: 2}}; a single setting is written namespace.name",
+                )
             names = set()
             for label, bundle in v.items():
                 for sk, sv in bundle.items():
@@ -386,8 +456,17 @@ def load_scan(path, cluster_kind: str | None = None, workers: int | None = None)
 
     cluster = parse_cluster(path, raw.get("cluster"), cluster_kind, workers)
     identity = jets_identity(jets, how)
-    spec = ScanSpec(path=path.resolve(), name=name, jets=jets, jets_identity=identity, budgets=budgets, axes=axes,
-                    sampler=sampler, steps=steps, cluster=cluster)
+    spec = ScanSpec(
+        path=path.resolve(),
+        name=name,
+        jets=jets,
+        jets_identity=identity,
+        budgets=budgets,
+        axes=axes,
+        sampler=sampler,
+        steps=steps,
+        cluster=cluster,
+    )
     if kind == "grid":
         points = [dict(zip(axes, combo, strict=True)) for combo in itertools.product(*axes.values())]
     else:

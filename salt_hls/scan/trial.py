@@ -78,8 +78,12 @@ def _steps(p: dict, work: Path, record: dict) -> None:
     step("train")
     meta = train(jets, ModelSpec(**s["model"], quant=s["quant"]), work / "model", TrainSettings(**s["train"]), verbose=2)
     done("train")
-    record["train"] = {"test_metrics": meta["test_metrics"], "epochs_run": meta["training"]["epochs_run"],
-                       "seconds": meta["training"]["seconds"], "n_test": meta["data"]["split"]["n_test"]}
+    record["train"] = {
+        "test_metrics": meta["test_metrics"],
+        "epochs_run": meta["training"]["epochs_run"],
+        "seconds": meta["training"]["seconds"],
+        "n_test": meta["data"]["split"]["n_test"],
+    }
     step("convert")
     conv = ConvertSettings(**s["convert"])
     convert(work / "model", work / "project", conv, tb_inputs=model_inputs(meta, load_jets(jets, max_jets=100)))
@@ -97,9 +101,13 @@ def _steps(p: dict, work: Path, record: dict) -> None:
     step("estimate")
     report = estimate_project(work / "project", EstimateOptions(**s["estimate"]))
     write_estimate(report, work / ESTIMATE)
-    record["estimate"] = {"resources": report.to_dict()["resources"]["post_synthesis"], "latency_cycles": report.latency_max_cycles,
-                          "latency_ns": report.latency_ns("max"), "ii_cycles": report.interval_max_cycles,
-                          "clock_estimate_ns": report.clock_estimate_ns}
+    record["estimate"] = {
+        "resources": report.to_dict()["resources"]["post_synthesis"],
+        "latency_cycles": report.latency_max_cycles,
+        "latency_ns": report.latency_ns("max"),
+        "ii_cycles": report.interval_max_cycles,
+        "clock_estimate_ns": report.clock_estimate_ns,
+    }
     done("estimate")
     if not steps["keep_project"]:
         # the project (firmware sources, testbench, the g++ build) is rebuilt from model/ by `salt-hls convert`
@@ -130,9 +138,18 @@ def run_trial(payload: dict, out_dir: str, retry_failed: bool = False) -> dict:
         return stored
     work = final.with_name(f"{TMP_PREFIX}{key}-{uuid.uuid4().hex[:8]}")
     work.mkdir(parents=True)
-    record = {"key": key, "status": "running", "axes": payload["axes"], "settings": payload["settings"],
-              "steps": payload["steps"], "salt_hls_version": payload["salt_hls_version"], "host": platform.node(),
-              "pid": os.getpid(), "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "seconds": {}}
+    record = {
+        "key": key,
+        "status": "running",
+        "axes": payload["axes"],
+        "settings": payload["settings"],
+        "steps": payload["steps"],
+        "salt_hls_version": payload["salt_hls_version"],
+        "host": platform.node(),
+        "pid": os.getpid(),
+        "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "seconds": {},
+    }
     t0 = time.time()
     with open(work / LOG, "w") as log, contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
         try:
@@ -154,4 +171,3 @@ def _jsonable(value):
     if hasattr(value, "item"):  # numpy scalars
         return value.item()
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
-

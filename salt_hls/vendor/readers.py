@@ -268,7 +268,9 @@ def _rpt_utilization(lines: list[str], path: Path) -> tuple[dict, dict]:
         raise DataError(f"{path}: expected the Utilization Estimates summary table with a BRAM_18K header and a Total row")
 
     def pick(cells: list[str]) -> dict:
-        found = {_HLS_COLUMNS[c]: _int(v, path, f"utilization {c}") for c, v in zip(columns, cells, strict=False) if c in _HLS_COLUMNS}
+        found = {
+            _HLS_COLUMNS[c]: _int(v, path, f"utilization {c}") for c, v in zip(columns, cells, strict=False) if c in _HLS_COLUMNS
+        }
         found.setdefault("URAM", 0)
         return {r: found.get(r) for r in HLS_RESOURCES}
 
@@ -317,7 +319,9 @@ def read_csynth_summary_rpt(path: Path) -> Csynth:
             break
         titles.append(cells)
     if top_row is None or not titles:
-        raise DataError(f"{path}: expected the Modules & Loops table with a '+ {out.top}' row under Performance & Resource Estimates")
+        raise DataError(
+            f"{path}: expected the Modules & Loops table with a '+ {out.top}' row under Performance & Resource Estimates"
+        )
     columns = [" ".join(t for t in parts if t) for parts in zip(*titles, strict=False)]
     where = {_SUMMARY_COLUMNS[c]: i for i, c in enumerate(columns) if c in _SUMMARY_COLUMNS}
     missing = [c for c, key in _SUMMARY_COLUMNS.items() if key not in where and key != "URAM"]
@@ -337,7 +341,9 @@ def read_csynth_summary_rpt(path: Path) -> Csynth:
     if ns is not None and out.latency_max:
         out.period_ns = round(ns / out.latency_max, 3)  # ns has 4 significant digits at most above 1e4
     # "212 (1%)" is a count and its percent; "-" in a resource column means none used.
-    out.resources = {r: 0 if (cell(r) or "-").strip() == "-" else _int(cell(r).split("(")[0], path, f"{r} of {name}") for r in HLS_RESOURCES}
+    out.resources = {
+        r: 0 if (cell(r) or "-").strip() == "-" else _int(cell(r).split("(")[0], path, f"{r} of {name}") for r in HLS_RESOURCES
+    }
     return out
 
 

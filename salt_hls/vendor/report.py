@@ -95,7 +95,11 @@ class SynthReport:
     def clock_period(self) -> tuple[float | None, str | None]:
         """(period in ns, where it comes from) that the ns figures use. HLS states latency in ns at
         the estimated period when that exceeds the target (timing failed), at the target otherwise."""
-        if self.clock_target_ns is not None and self.clock_estimate_ns is not None and self.clock_estimate_ns > self.clock_target_ns:
+        if (
+            self.clock_target_ns is not None
+            and self.clock_estimate_ns is not None
+            and self.clock_estimate_ns > self.clock_target_ns
+        ):
             return self.clock_estimate_ns, "estimate"
         if self.clock_target_ns is not None:
             return self.clock_target_ns, "target"
@@ -254,9 +258,7 @@ def parse_files(paths: list[str | Path]) -> SynthReport:
         (util if sniff(p) == "utilization" else csynth).append(p)
     if len(csynth) != 1 or len(util) > 1:
         names = ", ".join(str(p) for p in paths)
-        raise DataError(
-            f"expected one C-synthesis report (*_csynth.xml or .rpt) and at most one vivado_synth.rpt; got {names}"
-        )
+        raise DataError(f"expected one C-synthesis report (*_csynth.xml or .rpt) and at most one vivado_synth.rpt; got {names}")
     return build_report(csynth[0], util[0] if util else None)
 
 
@@ -299,7 +301,9 @@ def build_report(csynth_path: Path, util_path: Path | None = None, hls4ml_projec
     if report.latency_null_reason("max"):
         report.notes.append(f"latency in ns is missing: {report.latency_null_reason('max')}")
     if cs.format == "csynth-summary-rpt":
-        report.notes.append("a Vitis Synthesis Summary states no clock periods; read the csynth.xml or <top>_csynth.rpt beside it for them")
+        report.notes.append(
+            "a Vitis Synthesis Summary states no clock periods; read the csynth.xml or <top>_csynth.rpt beside it for them"
+        )
     return report
 
 
@@ -393,7 +397,7 @@ def _from_dict(data: dict, origin: str) -> SynthReport:
         return DataError(f"{origin}: {msg}")
 
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
-        raise bad(f"expected a JSON object with \"schema\": \"{SCHEMA}\"")
+        raise bad(f'expected a JSON object with "schema": "{SCHEMA}"')
     if data.get("schema_version") != SCHEMA_VERSION:
         raise bad(f"schema_version {data.get('schema_version')!r} is not supported (expected {SCHEMA_VERSION})")
     if data.get("kind") not in KINDS:

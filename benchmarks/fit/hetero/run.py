@@ -55,9 +55,14 @@ def cost(model_dir: Path, work: Path) -> dict:
     res, pct = rep.resources["post_synthesis"], rep.utilization_pct()["post_synthesis"]
     layers = {row["name"]: row["lut"] for row in rep.breakdown["layers"]}
     return {
-        **{r: res[r] for r in RESOURCES}, "pct": {r: round(pct[r], 2) for r in RESOURCES},
-        "latency_ns": rep.latency_ns("max"), "ii_cycles": rep.interval_max_cycles, "fits": check.fits,
-        "layer_lut": layers, "lut_by_category": rep.breakdown["lut_by_category"], "seconds": round(time.time() - t0, 1),
+        **{r: res[r] for r in RESOURCES},
+        "pct": {r: round(pct[r], 2) for r in RESOURCES},
+        "latency_ns": rep.latency_ns("max"),
+        "ii_cycles": rep.interval_max_cycles,
+        "fits": check.fits,
+        "layer_lut": layers,
+        "lut_by_category": rep.breakdown["lut_by_category"],
+        "seconds": round(time.time() - t0, 1),
     }
 
 
@@ -67,13 +72,28 @@ def uniform_ebops(model_dir: Path) -> dict:
 
     model, _ = load_model(model_dir)
     s = hetero_summary(heterogenize(model))
-    return {"ebops": s["ebops"], "weights": sum(v["weights"] for v in s["layers"].values()), "layers": {k: {"ebops": v["ebops"], "pruned": v["pruned"], "mean_bits": v["mean_bits"],
-                                                "widest": v["widest"]} for k, v in s["layers"].items()}}
+    return {
+        "ebops": s["ebops"],
+        "weights": sum(v["weights"] for v in s["layers"].values()),
+        "layers": {
+            k: {"ebops": v["ebops"], "pruned": v["pruned"], "mean_bits": v["mean_bits"], "widest": v["widest"]}
+            for k, v in s["layers"].items()
+        },
+    }
 
 
 def layer_rows(ebops_layers: dict, layer_lut: dict) -> list:
-    return [{"layer": k, "ebops": v["ebops"], "lut": layer_lut.get(k), "pruned": v["pruned"], "mean_bits": v["mean_bits"],
-             "widest": v["widest"]} for k, v in ebops_layers.items()]
+    return [
+        {
+            "layer": k,
+            "ebops": v["ebops"],
+            "lut": layer_lut.get(k),
+            "pruned": v["pruned"],
+            "mean_bits": v["mean_bits"],
+            "widest": v["widest"],
+        }
+        for k, v in ebops_layers.items()
+    ]
 
 
 def correlation(rows: list, key_x: str, key_y: str) -> float | None:
@@ -112,8 +132,12 @@ def write(results: dict) -> None:
             f"{c['DSP']:,} ({c['pct']['DSP']} %) | {c['BRAM18']:,} | {c['latency_ns']} ns | {'yes' if c['fits'] else 'no'} |"
         )
     corr = results["correlation"]
-    lines += ["", f"Pearson correlation, total EBOPs vs estimated total LUT over the rows: {corr['total_ebops_vs_total_lut']}; "
-              f"per constant-weight layer (EBOPs vs that layer's estimated LUT, all rows): {corr['layer_ebops_vs_layer_lut']}.", ""]
+    lines += [
+        "",
+        f"Pearson correlation, total EBOPs vs estimated total LUT over the rows: {corr['total_ebops_vs_total_lut']}; "
+        f"per constant-weight layer (EBOPs vs that layer's estimated LUT, all rows): {corr['layer_ebops_vs_layer_lut']}.",
+        "",
+    ]
     (HERE / "results.md").write_text("\n".join(lines) + "\n")
 
 
@@ -145,14 +169,27 @@ def main(argv=None) -> int:
         results = json.loads((HERE / "results.json").read_text())
         results["commands"].append(command)
     else:
-        results = {"commands": [command], "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-                   "platform": f"{platform.machine()}, {platform.system()}", "runs": []}
+        results = {
+            "commands": [command],
+            "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "platform": f"{platform.machine()}, {platform.system()}",
+            "runs": [],
+        }
     if not args.append:
         meta = load_metadata(SHIPPED)
         u = uniform_ebops(SHIPPED)
         c = cost(SHIPPED, args.work)
-        results["runs"].append({"model": "keras_models/salt_n32 (uniform)", "beta": "—", "accuracy": meta["test_metrics"]["accuracy"],
-                                "ebops": u["ebops"], "weights": u["weights"], "layers": layer_rows(u["layers"], c["layer_lut"]), "cost": c})
+        results["runs"].append(
+            {
+                "model": "keras_models/salt_n32 (uniform)",
+                "beta": "—",
+                "accuracy": meta["test_metrics"]["accuracy"],
+                "ebops": u["ebops"],
+                "weights": u["weights"],
+                "layers": layer_rows(u["layers"], c["layer_lut"]),
+                "cost": c,
+            }
+        )
         write(results)
     spec = ModelSpec.from_dict(load_metadata(FLOAT_TWIN)["spec"])
     spec = ModelSpec.from_dict({**spec.to_dict(), "quantized": True})
@@ -165,12 +202,21 @@ def main(argv=None) -> int:
         meta = train(JETS, spec, out, settings, init_from=FLOAT_TWIN, hetero=hs, verbose=2)
         h = meta["hetero"]
         c = cost(out, args.work)
-        results["runs"].append({
-            "model": f"models/{out.name}", "beta": beta, "accuracy": meta["test_metrics"]["accuracy"], "ebops": h["ebops"],
-            "epochs_run": meta["training"]["epochs_run"], "train_seconds": meta["training"]["seconds"],
-            "weights": sum(v["weights"] for v in h["layers"].values()), "history": h["history"],
-            "layers": layer_rows(h["layers"], c["layer_lut"]), "cost": c, "settings": hs.to_dict(),
-        })
+        results["runs"].append(
+            {
+                "model": f"models/{out.name}",
+                "beta": beta,
+                "accuracy": meta["test_metrics"]["accuracy"],
+                "ebops": h["ebops"],
+                "epochs_run": meta["training"]["epochs_run"],
+                "train_seconds": meta["training"]["seconds"],
+                "weights": sum(v["weights"] for v in h["layers"].values()),
+                "history": h["history"],
+                "layers": layer_rows(h["layers"], c["layer_lut"]),
+                "cost": c,
+                "settings": hs.to_dict(),
+            }
+        )
         write(results)
     return 0
 

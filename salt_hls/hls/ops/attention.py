@@ -20,7 +20,9 @@ def parse_attention_scores(keras_layer, input_names, input_shapes, data_reader):
 
 class SaltAttentionScores(SaltLayer):
     TYPES = ("accum",)
-    _expected_attributes = [Attribute(a) for a in ("n_particles", "k", "n_heads", "head_dim", "width", "scale_shift")] + type_attributes("accum")
+    _expected_attributes = [
+        Attribute(a) for a in ("n_particles", "k", "n_heads", "head_dim", "width", "scale_shift")
+    ] + type_attributes("accum")
 
     def output_shape(self):
         return [self.get_attr("n_heads"), self.get_attr("n_particles"), self.get_attr("k")]
@@ -53,7 +55,9 @@ def parse_partition_softmax(keras_layer, input_names, input_shapes, data_reader)
     _, heads, n, k = input_shapes[0]
     layer = base_layer_dict(keras_layer, input_names, "SaltPartitionSoftmax")
     tables = keras_layer_object(data_reader, layer["name"]).tables  # the arrays the precision pass planned with
-    layer.update(n_heads=int(heads), n_particles=int(n), k=int(k), exp_table_data=tables.exp_table, inv_table_data=tables.inv_table)
+    layer.update(
+        n_heads=int(heads), n_particles=int(n), k=int(k), exp_table_data=tables.exp_table, inv_table_data=tables.inv_table
+    )
     return layer, list(input_shapes[0])
 
 
@@ -62,7 +66,9 @@ class SaltPartitionSoftmax(SaltLayer):
 
     TYPES = ("diff", "exp", "sum", "inv")
     WEIGHTS = ("exp_table", "inv_table")
-    _expected_attributes = [Attribute(a) for a in ("n_heads", "n_particles", "k", "diff_shift", "sum_shift")] + type_attributes("diff", "exp", "sum", "inv")
+    _expected_attributes = [Attribute(a) for a in ("n_heads", "n_particles", "k", "diff_shift", "sum_shift")] + type_attributes(
+        "diff", "exp", "sum", "inv"
+    )
 
     def output_shape(self):
         return [self.get_attr("n_heads"), self.get_attr("n_particles"), self.get_attr("k")]

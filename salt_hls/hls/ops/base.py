@@ -32,7 +32,9 @@ class SaltLayer(Layer):
         self.add_output_variable(self.output_shape())
         for w in self.WEIGHTS:
             precision, _ = self.model.config.get_precision(self, var=w)
-            self.add_weights_variable(name=w, var_name=f"{w}{{index}}", data=np.asarray(self.get_attr(f"{w}_data")), precision=precision)
+            self.add_weights_variable(
+                name=w, var_name=f"{w}{{index}}", data=np.asarray(self.get_attr(f"{w}_data")), precision=precision
+            )
 
     def config_params(self) -> dict:
         """Extra values for the config struct (beyond attributes)."""

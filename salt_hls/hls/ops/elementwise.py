@@ -15,9 +15,14 @@ def parse_logit_conv(keras_layer, input_names, input_shapes, data_reader):
     height = int(weights["weight"].shape[0])
     layer = base_layer_dict(keras_layer, input_names, "SaltLogitConv")
     layer.update(
-        n_heads=int(heads), n_particles=int(n), k=int(k), height=height,
-        pad_top=same_padding(height)[0], pad_left=same_padding(int(k))[0],
-        weight_data=weights["weight"], bias_data=weights["bias"],
+        n_heads=int(heads),
+        n_particles=int(n),
+        k=int(k),
+        height=height,
+        pad_top=same_padding(height)[0],
+        pad_left=same_padding(int(k))[0],
+        weight_data=weights["weight"],
+        bias_data=weights["bias"],
     )
     return layer, list(input_shapes[0])
 
@@ -25,7 +30,9 @@ def parse_logit_conv(keras_layer, input_names, input_shapes, data_reader):
 class SaltLogitConv(SaltLayer):
     TYPES = ("accum",)
     WEIGHTS = ("weight", "bias")
-    _expected_attributes = [Attribute(a) for a in ("n_heads", "n_particles", "k", "height", "pad_top", "pad_left")] + type_attributes("accum")
+    _expected_attributes = [
+        Attribute(a) for a in ("n_heads", "n_particles", "k", "height", "pad_top", "pad_left")
+    ] + type_attributes("accum")
 
     def output_shape(self):
         return [self.get_attr("n_heads"), self.get_attr("n_particles"), self.get_attr("k")]
@@ -34,8 +41,12 @@ class SaltLogitConv(SaltLayer):
 def parse_dynamic_tanh(keras_layer, input_names, input_shapes, data_reader):
     layer_obj = keras_layer_object(data_reader, keras_layer["config"]["name"])
     layer = base_layer_dict(keras_layer, input_names, "SaltDynamicTanh")
-    layer.update(n_in=int(np.prod(input_shapes[0][1:])), shape=[int(s) for s in input_shapes[0][1:]],
-                 weight_data=layer_obj.firmware_weights()["weight"], table_data=layer_obj.table.table)
+    layer.update(
+        n_in=int(np.prod(input_shapes[0][1:])),
+        shape=[int(s) for s in input_shapes[0][1:]],
+        weight_data=layer_obj.firmware_weights()["weight"],
+        table_data=layer_obj.table.table,
+    )
     return layer, list(input_shapes[0])
 
 

@@ -18,8 +18,13 @@ def parse_partition_projection(keras_layer, input_names, input_shapes, data_read
     geo = partition_geometry(int(n), int(cfg["n_partitions"]))
     layer = base_layer_dict(keras_layer, input_names, "SaltPartitionProjection")
     layer.update(
-        n_particles=geo.n_particles, n_partitions=geo.n_partitions, chunk=geo.chunk, n_heads=int(cfg["n_heads"]),
-        head_dim=head_width(int(width), int(cfg["n_heads"])), width=int(width), weight_data=_weights(data_reader, cfg["name"]),
+        n_particles=geo.n_particles,
+        n_partitions=geo.n_partitions,
+        chunk=geo.chunk,
+        n_heads=int(cfg["n_heads"]),
+        head_dim=head_width(int(width), int(cfg["n_heads"])),
+        width=int(width),
+        weight_data=_weights(data_reader, cfg["name"]),
     )
     return layer, [input_shapes[0][0], geo.n_partitions, width]
 
@@ -27,7 +32,9 @@ def parse_partition_projection(keras_layer, input_names, input_shapes, data_read
 class SaltPartitionProjection(SaltLayer):
     TYPES = ("accum",)
     WEIGHTS = ("weight",)
-    _expected_attributes = [Attribute(a) for a in ("n_particles", "n_partitions", "chunk", "n_heads", "head_dim", "width")] + type_attributes("accum")
+    _expected_attributes = [
+        Attribute(a) for a in ("n_particles", "n_partitions", "chunk", "n_heads", "head_dim", "width")
+    ] + type_attributes("accum")
 
     def output_shape(self):
         return [self.get_attr("n_partitions"), self.get_attr("width")]
@@ -38,8 +45,12 @@ def parse_linformer_projection(keras_layer, input_names, input_shapes, data_read
     _, n, width = input_shapes[0]
     layer = base_layer_dict(keras_layer, input_names, "SaltLinformerProjection")
     layer.update(
-        n_particles=int(n), k=int(cfg["k"]), n_heads=int(cfg["n_heads"]), head_dim=head_width(int(width), int(cfg["n_heads"])),
-        width=int(width), weight_data=_weights(data_reader, cfg["name"]),
+        n_particles=int(n),
+        k=int(cfg["k"]),
+        n_heads=int(cfg["n_heads"]),
+        head_dim=head_width(int(width), int(cfg["n_heads"])),
+        width=int(width),
+        weight_data=_weights(data_reader, cfg["name"]),
     )
     return layer, [input_shapes[0][0], int(cfg["k"]), width]
 
