@@ -89,6 +89,18 @@ def test_cli_errors(tmp_path, tiny_jets):
         main, ["train", "--jets", str(tiny_jets), "--particles", "8", "--quant", "qkv.weight", "--out", str(tmp_path / "m")]
     )
     assert res.exit_code == 2 and "write SITE=FORMAT" in res.output
+    res = r.invoke(
+        main, ["train", "--jets", str(tiny_jets), "--particles", "8", "--out", str(tmp_path / "m"), "--ramp-epochs", "2"]
+    )
+    assert res.exit_code == 2 and "--ramp-epochs ramps beta: give --beta or --target-ebops with it" in res.output
+    res = r.invoke(
+        main, ["train", "--jets", str(tiny_jets), "--particles", "8", "--out", str(tmp_path / "m"), "--target-ebops", "-5"]
+    )
+    assert res.exit_code == 2 and "target EBOPs must be > 0, got -5.0" in res.output
+    res = r.invoke(
+        main, ["train", "--jets", str(tiny_jets), "--particles", "8", "--out", str(tmp_path / "m"), "--beta", "1e-7", "--float"]
+    )
+    assert res.exit_code == 2 and "heterogeneous quantization needs a quantized model; drop --float" in res.output
     res = r.invoke(main, ["evaluate", str(tmp_path / "none"), "--jets", str(tiny_jets)])
     assert res.exit_code == 2 and "no model at" in res.output
 

@@ -96,6 +96,15 @@ def generate_jets_cmd(out, per_class, particles, seed, underlying_event):
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--max-jets", default=None, type=int, help="Use only the first jets of the file.")
 @click.option("--init-from", default=None, type=click.Path(), help="Start from this model's weights (e.g. the float twin).")
+@click.option(
+    "--beta",
+    default=None,
+    type=float,
+    help="Learn one bit width per constant weight (zero bits = pruned) with beta x EBOPs in the loss "
+    "(salt_hls/model/hetero.py); e.g. 1e-7 at N = 32.",
+)
+@click.option("--target-ebops", default=None, type=float, help="Steer beta each epoch towards this EBOPs (implies --beta).")
+@click.option("--ramp-epochs", default=0, show_default=True, type=int, help="Ramp beta linearly from 0 over these epochs.")
 @click.option("--force", is_flag=True, help="Replace an existing output directory.")
 def train(
     jets_path,
@@ -117,6 +126,9 @@ def train(
     seed,
     max_jets,
     init_from,
+    beta,
+    target_ebops,
+    ramp_epochs,
     force,
 ):
     """Train a model (quantization-aware unless --float) and save it with its metadata."""
@@ -146,7 +158,14 @@ def train(
         sort=sort,
         max_jets=max_jets,
     )
-    meta = run_train(jets_path, spec, out, settings, init_from=init_from, overwrite=force)
+    hetero = None
+    if beta is not None or target_ebops is not None:
+        from salt_hls.model.hetero import HeteroSettings
+
+        hetero = HeteroSettings(target_ebops=target_ebops, ramp_epochs=ramp_epochs, **({} if beta is None else {"beta": beta}))
+    elif ramp_epochs:
+        raise click.UsageError("--ramp-epochs ramps beta: give --beta or --target-ebops with it")
+    meta = run_train(jets_path, spec, out, settings, init_from=init_from, overwrite=force, hetero=hetero)
     m = meta["test_metrics"]
     click.echo(
         f"saved {out}: test accuracy {100 * m['accuracy']:.2f} %, macro AUC {m['auc']:.4f}, "
@@ -328,53 +347,29 @@ def _print_flow(s: dict) -> None:
         Console().print(f"note: {note}")
 
 
-def _attach_synth_commands():
-    from salt_hls.cli.synth import check_command, estimate_command, report_command, synth_command
-
-    main.add_command(report_command, "report")
-    main.add_command(check_command, "check")
-    main.add_command(synth_command, "synth")
-    main.add_command(estimate_command, "estimate")
-
-
-_attach_synth_commands()
-
-
-def _attach_scan_command():
-    from salt_hls.cli.scan import scan_command
-
-    main.add_command(scan_command, "scan")
+# The commands that live in their own modules: (module, function, command name). Their modules are
+# imported here, not at use, so `salt-hls --help` lists them all; none of them imports TensorFlow.
+_COMMANDS = (
+    ("salt_hls.cli.synth", "report_command", "report"),
+    ("salt_hls.cli.synth", "check_command", "check"),
+    ("salt_hls.cli.synth", "synth_command", "synth"),
+    ("salt_hls.cli.synth", "estimate_command", "estimate"),
+    ("salt_hls.cli.scan", "scan_command", "scan"),
+    ("salt_hls.cli.words", "write_words_command", "write-words"),
+    ("salt_hls.cli.rtl", "rtl_command", "rtl"),
+    ("salt_hls.cli.export", "ip_command", "ip"),
+    ("salt_hls.cli.export", "export_command", "export"),
+)
 
 
-_attach_scan_command()
+def _attach_commands() -> None:
+    import importlib
+
+    for module, function, name in _COMMANDS:
+        main.add_command(getattr(importlib.import_module(module), function), name)
 
 
-def _attach_words_command():
-    from salt_hls.cli.words import write_words_command
-
-    main.add_command(write_words_command, "write-words")
-
-
-_attach_words_command()
-
-
-def _attach_rtl_command():
-    from salt_hls.cli.rtl import rtl_command
-
-    main.add_command(rtl_command, "rtl")
-
-
-_attach_rtl_command()
-
-
-def _attach_export_commands():
-    from salt_hls.cli.export import export_command, ip_command
-
-    main.add_command(ip_command, "ip")
-    main.add_command(export_command, "export")
-
-
-_attach_export_commands()
+_attach_commands()
 
 if __name__ == "__main__":
     main()
