@@ -24,6 +24,7 @@ import numpy as np
 from salt_hls import __version__
 from salt_hls.errors import DataError
 from salt_hls.export import tcl
+from salt_hls.outdir import replaceable
 
 MANIFEST = "manifest.json"
 # From the bundle's directory; the C simulation reads the weights from text files (hls4ml's WEIGHTS_DIR).
@@ -37,27 +38,7 @@ MARKER = "salt_hls_export"  # the manifest key that makes a directory a previous
 
 def check_out_dir(out: Path, force: bool) -> bool:
     """Whether `out` holds a previous export to replace; refuses anything else that is not empty."""
-    if not out.exists():
-        return False
-    if not out.is_dir():
-        raise DataError(f"{out} is a file; choose a directory for the export")
-    if not any(out.iterdir()):
-        return False
-    if not force:
-        raise DataError(f"{out} exists and is not empty; choose another directory or pass --force to replace a previous export")
-    try:
-        previous = json.loads((out / MANIFEST).read_text())
-    except (OSError, json.JSONDecodeError):
-        previous = None
-    if not (isinstance(previous, dict) and MARKER in previous):
-        raise DataError(
-            f"{out} is not empty and is not a salt-hls export (no {MANIFEST} written by salt-hls export); "
-            "--force only replaces a previous export: choose a new or empty directory"
-        )
-    here = Path.cwd().resolve()
-    if out.resolve() in (here, *here.parents):
-        raise DataError(f"{out} is the working directory or contains it; refusing to replace it: choose a new directory")
-    return True
+    return replaceable(out, force, what="export", marker=MANIFEST, key=MARKER, written_by="salt-hls export")
 
 
 def sha256(path: Path) -> str:

@@ -10,11 +10,12 @@ import numpy as np
 import tensorflow as tf
 
 from salt_hls import __version__
-from salt_hls.errors import ConfigError, DataError
+from salt_hls.errors import ConfigError
 from salt_hls.hls.register import register
 from salt_hls.hls.structure import structure_summary
 from salt_hls.model.firmware import firmware_model
 from salt_hls.model.precision import precision_plan
+from salt_hls.outdir import replaceable
 from salt_hls.plan import plan_summary
 from salt_hls.settings import SUMMARY_FILE, ConvertSettings
 
@@ -55,37 +56,11 @@ def hls_config(model: tf.keras.Model, plan: dict, settings: ConvertSettings, tra
 
 
 def check_output_dir(output_dir: Path, force: bool) -> bool:
-    """Whether `output_dir` holds a project to replace. A non-empty directory is replaced only with
-    force, and only when it is a salt-hls project (its salt_summary.json names salt-hls): --force
-    never deletes a directory of other files, nor the working directory or one above it."""
-    if not output_dir.exists():
-        return False
-    if not output_dir.is_dir():
-        raise DataError(f"{output_dir} is a file; choose a directory for the project")
-    if not any(output_dir.iterdir()):
-        return False
-    if not force:
-        raise DataError(f"{output_dir} exists and is not empty; choose another directory or pass --force to replace it")
-    if not _is_salt_project(output_dir):
-        raise DataError(
-            f"{output_dir} is not empty and is not a salt-hls project (no {SUMMARY_FILE} written by salt-hls "
-            "convert); --force only replaces a salt-hls project: choose a new or empty directory"
-        )
-    here = Path.cwd().resolve()
-    if output_dir.resolve() in (here, *here.parents):
-        raise DataError(
-            f"{output_dir} is the working directory or contains it; refusing to replace it: "
-            "choose a new directory for the project"
-        )
-    return True
-
-
-def _is_salt_project(path: Path) -> bool:
-    try:
-        summary = json.loads((path / SUMMARY_FILE).read_text())
-    except (OSError, json.JSONDecodeError):
-        return False
-    return isinstance(summary, dict) and "salt_hls_version" in summary
+    """Whether `output_dir` holds a project to replace: --force replaces only a salt-hls project (its
+    salt_summary.json names salt-hls), never other files, the working directory or one above it."""
+    return replaceable(
+        output_dir, force, what="project", marker=SUMMARY_FILE, key="salt_hls_version", written_by="salt-hls convert"
+    )
 
 
 def convert(
