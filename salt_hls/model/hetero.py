@@ -88,6 +88,24 @@ def integer_bits(q, f):
     return tf.where(tf.equal(q, 0.0), tf.zeros_like(i), i)
 
 
+# The width parameters every heterogeneous layer takes as keyword arguments, with their defaults:
+# cap = integer bits of the site format; init_frac = starting fractional bits; max_frac = their
+# ceiling; input_bits, copies: see HeteroWeights; frac_scale: f is stored as f / frac_scale.
+HETERO_DEFAULTS = {
+    "cap": 1,
+    "init_frac": 6,
+    "max_frac": DEFAULT_MAX_FRAC,
+    "input_bits": 16,
+    "copies": 1,
+    "frac_scale": DEFAULT_FRAC_SCALE,
+}
+
+
+def hetero_options(kwargs: dict) -> dict:
+    """Take the width parameters out of a layer's keyword arguments (the rest go to the base layer)."""
+    return {name: kwargs.pop(name, default) for name, default in HETERO_DEFAULTS.items()}
+
+
 class HeteroWeights:
     """Mixin: one trainable fractional-bit count per weight of one kernel, and its EBOPs.
 
@@ -95,9 +113,11 @@ class HeteroWeights:
     applies each weight per inference (e.g. N for a dense layer on N particles at II = 1).
     """
 
-    def _hetero_init(self, cap: int, init_frac: int, max_frac: int, input_bits: int, copies: int, frac_scale: float):
-        self.cap, self.init_frac, self.max_frac = int(cap), int(init_frac), int(max_frac)
-        self.input_bits, self.copies, self.frac_scale = int(input_bits), int(copies), float(frac_scale)
+    def _hetero_init(self, hetero: dict):
+        """Set the width parameters taken out of the layer's keyword arguments by `hetero_options`."""
+        self.cap, self.init_frac, self.max_frac = int(hetero["cap"]), int(hetero["init_frac"]), int(hetero["max_frac"])
+        self.input_bits, self.copies = int(hetero["input_bits"]), int(hetero["copies"])
+        self.frac_scale = float(hetero["frac_scale"])
 
     def _add_frac(self, shape):
         init = tf.keras.initializers.Constant(self.init_frac / self.frac_scale)
@@ -140,14 +160,7 @@ class HeteroWeights:
         }
 
     def _hetero_config(self) -> dict:
-        return {
-            "cap": self.cap,
-            "init_frac": self.init_frac,
-            "max_frac": self.max_frac,
-            "input_bits": self.input_bits,
-            "copies": self.copies,
-            "frac_scale": self.frac_scale,
-        }
+        return {name: getattr(self, name) for name in HETERO_DEFAULTS}
 
 
 class HQDense(HeteroWeights, tf.keras.layers.Layer):
@@ -158,18 +171,13 @@ class HQDense(HeteroWeights, tf.keras.layers.Layer):
         units: int,
         use_bias: bool = True,
         bias_format=None,
-        cap: int = 1,
-        init_frac: int = 6,
-        max_frac: int = DEFAULT_MAX_FRAC,
-        input_bits: int = 16,
-        copies: int = 1,
-        frac_scale: float = DEFAULT_FRAC_SCALE,
         **kwargs,
     ):
+        hetero = hetero_options(kwargs)
         super().__init__(**kwargs)
         self.units, self.use_bias = int(units), bool(use_bias)
         self.bias_format = Fixed.parse(bias_format) if use_bias else None
-        self._hetero_init(cap, init_frac, max_frac, input_bits, copies, frac_scale)
+        self._hetero_init(hetero)
 
     def build(self, input_shape):
         n_in = int(input_shape[-1])
@@ -205,16 +213,11 @@ class HPartitionProjection(HeteroWeights, PartitionProjection):
         self,
         n_partitions,
         n_heads,
-        cap: int = 1,
-        init_frac: int = 6,
-        max_frac: int = DEFAULT_MAX_FRAC,
-        input_bits: int = 16,
-        copies: int = 1,
-        frac_scale: float = DEFAULT_FRAC_SCALE,
         **kwargs,
     ):
+        hetero = hetero_options(kwargs)
         super().__init__(n_partitions, n_heads, **kwargs)
-        self._hetero_init(cap, init_frac, max_frac, input_bits, copies, frac_scale)
+        self._hetero_init(hetero)
 
     def build(self, input_shape):
         super().build(input_shape)
@@ -233,16 +236,11 @@ class HLogitConv(HeteroWeights, LogitConv):
     def __init__(
         self,
         kernel_heights=(1, 3, 5),
-        cap: int = 1,
-        init_frac: int = 6,
-        max_frac: int = DEFAULT_MAX_FRAC,
-        input_bits: int = 16,
-        copies: int = 1,
-        frac_scale: float = DEFAULT_FRAC_SCALE,
         **kwargs,
     ):
+        hetero = hetero_options(kwargs)
         super().__init__(kernel_heights, **kwargs)
-        self._hetero_init(cap, init_frac, max_frac, input_bits, copies, frac_scale)
+        self._hetero_init(hetero)
 
     def build(self, input_shape):
         super().build(input_shape)
@@ -322,37 +320,29 @@ def heterogenize(
         if isinstance(layer, QDense) and layer.kernel_quantizer_internal is None:
             raise ConfigError(f"layer {layer.name} is not quantized; heterogenize the quantized model, not its float twin")
 
+    def widths(layer, w) -> dict:
+        """The width parameters of the heterogeneous twin of `layer`, whose kernel has site format w."""
+        return dict(
+            cap=w.integer,
+            init_frac=w.bits - w.integer - 1,
+            max_frac=max_frac,
+            input_bits=data_bits(_inbound_layer(layer)),
+            copies=_copies(layer),
+            frac_scale=frac_scale,
+        )
+
     def clone(layer):
         cfg = layer.get_config()
         if isinstance(layer, QDense):
             w = _site_format(layer.kernel_quantizer_internal, f"layer {layer.name} kernel")
             b = _site_format(layer.bias_quantizer_internal, f"layer {layer.name} bias") if layer.use_bias else None
-            return HQDense(
-                layer.units,
-                layer.use_bias,
-                str(b) if b else None,
-                w.integer,
-                w.bits - w.integer - 1,
-                max_frac,
-                data_bits(_inbound_layer(layer)),
-                _copies(layer),
-                frac_scale,
-                name=layer.name,
-            )
+            return HQDense(layer.units, layer.use_bias, str(b) if b else None, name=layer.name, **widths(layer, w))
         if isinstance(layer, (PartitionProjection, LogitConv)) and not isinstance(layer, HETERO_LAYERS):
             w = layer.formats["weight"]
             if w is None:
                 raise ConfigError(f"layer {layer.name} is not quantized; heterogenize the quantized model, not its float twin")
-            extra = dict(
-                cap=w.integer,
-                init_frac=w.bits - w.integer - 1,
-                max_frac=max_frac,
-                input_bits=data_bits(_inbound_layer(layer)),
-                copies=_copies(layer),
-                frac_scale=frac_scale,
-            )
             cls = HPartitionProjection if isinstance(layer, PartitionProjection) else HLogitConv
-            return cls.from_config({**cfg, **extra})
+            return cls.from_config({**cfg, **widths(layer, w)})
         return layer.__class__.from_config(cfg)
 
     with tf.keras.utils.custom_object_scope(custom_objects()):
