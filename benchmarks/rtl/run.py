@@ -11,6 +11,7 @@ compiles the whole design in Verilator and checks it bit for bit against the ref
 
     python benchmarks/rtl/run.py [--models salt_n16 salt_n32] [--work /tmp/rtl_bench]
         [--verilator --jets ../shared/data/jets_pythia8_train.h5 --max-jets 200] [--layer-timeout 900]
+        [--only LAYER ...] [--resume] [--until HH:MM] [--refresh-estimates]
 
 writes benchmarks/rtl/results.json (after every layer, so a stopped run keeps what it measured)
 and results.md.
@@ -40,16 +41,19 @@ def _run(cmd: list[str]) -> str:
     return r.stdout
 
 
-def estimate_layers(project: Path) -> tuple[dict, dict]:
-    """{layer: {lut, ff, dsp, bram18}} and the totals of `salt-hls estimate PROJECT --json --out`."""
-    out = project.parent / "estimate.json"
-    _run([SALT_HLS, "estimate", str(project), "--out", str(out)])
+def estimate_layers(project: Path, *options: str) -> tuple[dict, dict]:
+    """{layer: {LUT, FF, DSP, BRAM18, SRL}} and the totals of `salt-hls estimate PROJECT --out`. SRL: the
+    estimate's delay_line LUTs (values held 3 cycles or more: shift registers, as Yosys maps them too,
+    benchmarks/rtl/rules.md), part of its LUT figure as Vivado counts them (LUT as shift register)."""
+    out = project.parent / ("estimate.json" if not options else "estimate_" + "_".join(o.strip("-") for o in options) + ".json")
+    _run([SALT_HLS, "estimate", str(project), "--out", str(out), *options])
     data = json.loads(out.read_text())
     layers = {}
     for layer in data["breakdown"]["layers"]:
-        e = layers.setdefault(layer["name"], {"LUT": 0, "FF": 0, "DSP": 0, "BRAM18": 0})
+        e = layers.setdefault(layer["name"], {"LUT": 0, "FF": 0, "DSP": 0, "BRAM18": 0, "SRL": 0})
         for k in ("LUT", "FF", "DSP", "BRAM18"):
             e[k] += int(layer[k.lower()])
+        e["SRL"] += int(layer.get("lut_by_category", {}).get("delay_line", 0))
     return layers, data["resources"]["post_synthesis"]
 
 
@@ -62,6 +66,7 @@ def bench_model(name: str, work: Path, results: dict, args) -> None:
     t0 = time.time()
     _run([SALT_HLS, "convert", str(model_dir), "--out", str(project), "--force"])
     est_layers, est_total = estimate_layers(project)
+    rom_layers, _ = estimate_layers(project, "--tables", "lut")  # the tables as LUT-ROMs, as Yosys builds them
     entry = results["models"].setdefault(name, {})
     entry.update({"convert_and_estimate_s": round(time.time() - t0, 1), "estimate_total": est_total})
     entry.setdefault("layers", {})
@@ -69,17 +74,30 @@ def bench_model(name: str, work: Path, results: dict, args) -> None:
     ref, metadata = load_reference(project)
     tracer = Tracer(ref)
     entry["n_particles"] = int(tracer.input_shape[0])
-    for lf in tracer.layers:
-        if not lf.inputs or (args.only is not None and lf.name not in args.only):
+    by_name = {lf.name: lf for lf in tracer.layers if lf.inputs}
+    entry["layer_order"] = list(by_name)
+    unknown = sorted(set(args.only or []) - set(by_name))
+    if unknown:
+        raise SystemExit(f"--only: {name} has no layer {', '.join(unknown)} (its layers: {', '.join(by_name)})")
+    # --only: in the order given (the unmeasured kinds first), else the firmware's order
+    for lf in [by_name[n] for n in args.only] if args.only else by_name.values():
+        if args.resume and "yosys" in entry["layers"].get(lf.name, {}):
             continue
-        row = {"operation": lf.kind, "estimate": est_layers.get(lf.name)}
+        timeout = args.layer_timeout
+        if args.until is not None:
+            left = (args.until - dt.datetime.now(dt.UTC)).total_seconds()
+            if left < 60:
+                print(f"  {lf.name}: not started, --until {args.until:%H:%M} UTC reached", flush=True)
+                break
+            timeout = min(timeout, left)
+        row = {"operation": lf.kind, "estimate": est_layers.get(lf.name), "estimate_tables_lut": rom_layers.get(lf.name)}
         try:
             (ls,) = synthesize_layers(
                 tracer,
                 clock,
                 work / name / "layers",
                 only=[lf.name],
-                timeout_s=args.layer_timeout,
+                timeout_s=timeout,
                 log=lambda m: print(m, flush=True),
             )
             row.update(
@@ -135,33 +153,54 @@ def write_markdown(results: dict) -> None:
         "# Estimate vs open synthesis (Yosys) per layer",
         "",
         f"Command: `{results['command']}` ({results['date']}, {results['machine']}).",
+        *(f"Continued: {c}." for c in results.get("continued", [])),
+        *([f"Estimates refreshed: {results['estimates_refreshed']}."] if "estimates_refreshed" in results else []),
         "",
         "Yosys `synth_xilinx -family xcup -flatten` on da4ml's Verilog of each layer (per-particle layers: one particle's "
         "copy x N). LUT = LUT1..LUT6 cells; FF = flip-flops, including each layer's own input register (an upper "
-        "bound); estimate = `salt-hls estimate` breakdown. Ratio = estimate / Yosys.",
+        "bound); estimate = `salt-hls estimate` breakdown. est LUT is the estimate's logic LUTs: its delay-line "
+        "LUTs (est SRL: a layer's output held 3 cycles or more for a later layer, shift registers in Vivado and in "
+        "Yosys alike, benchmarks/rtl/rules.md) are counted apart, as Yosys counts SRL cells apart from LUTs, and "
+        "are not in a layer synthesized alone. Ratio = estimate / Yosys. The tables are synthesized as LUT logic "
+        "(Yosys has no mapping of da4ml's ROMs to block RAM), where the estimate puts the larger ones in BRAM18.",
         "",
     ]
     for name, m in results["models"].items():
         lines += [
             f"## {name} (N = {m.get('n_particles')})",
             "",
-            "| layer | op | copies | est LUT | da4ml LUT | Yosys LUT | est/Yosys | da4ml/Yosys | est FF | Yosys FF | est DSP | Yosys DSP | CARRY8 | Yosys s |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+            "| layer | op | copies | est LUT | da4ml LUT | Yosys LUT | est/Yosys | da4ml/Yosys | est SRL | est FF | Yosys FF "
+            "| est DSP | Yosys DSP | est BRAM18 | CARRY8 | Yosys s |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
         ]
-        tot = {"e": 0, "d": 0, "y": 0, "ef": 0, "yf": 0, "ed": 0, "yd": 0, "c": 0}
-        for lname, row in m["layers"].items():
-            est = row.get("estimate") or {}
+        tot = {"e": 0, "d": 0, "y": 0, "ef": 0, "yf": 0, "ed": 0, "yd": 0, "c": 0, "es": 0, "eb": 0}
+        tables: list[str] = []
+        order = {n: i for i, n in enumerate(m.get("layer_order", []))}
+        for lname, row in sorted(m["layers"].items(), key=lambda kv: order.get(kv[0], len(order))):
+            est = dict(row.get("estimate") or {})
+            if "LUT" in est:
+                est["LUT"] -= est.get("SRL", 0)
             y = row.get("yosys")
             if y is None:
                 lines.append(
-                    f"| {lname} | {row['operation']} | - | {est.get('LUT', '-')} | - | {row.get('error', 'not run')} | | | | | | | | |"
+                    f"| {lname} | {row['operation']} | - | {est.get('LUT', '-')} | - | {row.get('error', 'not run')} "
+                    "| | | | | | | | | | |"
                 )
                 continue
             lines.append(
                 f"| {lname} | {row['operation']} | {row['copies']} | {est.get('LUT', '-')} | {row['da4ml_cost_luts']:.0f} | "
                 f"{y['LUT']} | {_ratio(est.get('LUT'), y['LUT'])} | {_ratio(row['da4ml_cost_luts'], y['LUT'])} | "
-                f"{est.get('FF', '-')} | {y['FF']} | {est.get('DSP', '-')} | {y['DSP']} | {y['CARRY8']} | {row['yosys_seconds']} |"
+                f"{est.get('SRL', '-')} | {est.get('FF', '-')} | {y['FF']} | {est.get('DSP', '-')} | {y['DSP']} | "
+                f"{est.get('BRAM18', '-')} | {y['CARRY8']} | {row['yosys_seconds']} |"
             )
+            rom = row.get("estimate_tables_lut") or {}
+            if est.get("BRAM18"):
+                rom_luts = rom.get("LUT", 0) - rom.get("SRL", 0)
+                tables.append(
+                    f"| {lname} | {est['BRAM18']} | {est['LUT']} | {rom_luts} | {y['LUT']} | {_ratio(rom_luts, y['LUT'])} |"
+                )
+            tot["es"] += est.get("SRL", 0)
+            tot["eb"] += est.get("BRAM18", 0)
             tot["e"] += est.get("LUT", 0)
             tot["d"] += row["da4ml_cost_luts"]
             tot["y"] += y["LUT"]
@@ -172,9 +211,20 @@ def write_markdown(results: dict) -> None:
             tot["c"] += y["CARRY8"]
         lines.append(
             f"| **synthesized layers** | | | {tot['e']} | {tot['d']:.0f} | {tot['y']} | {_ratio(tot['e'], tot['y'])} | "
-            f"{_ratio(tot['d'], tot['y'])} | {tot['ef']} | {tot['yf']} | {tot['ed']} | {tot['yd']} | {tot['c']} | |"
+            f"{_ratio(tot['d'], tot['y'])} | {tot['es']} | {tot['ef']} | {tot['yf']} | {tot['ed']} | {tot['yd']} | "
+            f"{tot['eb']} | {tot['c']} | |"
         )
         lines += ["", f"Estimate of the whole project: {m.get('estimate_total')}.", ""]
+        if tables:
+            lines += [
+                "Layers with tables in BRAM18 in the estimate, estimated again with `--tables lut` (LUT-ROMs, as Yosys "
+                "builds them):",
+                "",
+                "| layer | est BRAM18 | est LUT | est LUT, tables as LUT-ROM | Yosys LUT | ROM est/Yosys |",
+                "|---|---|---|---|---|---|",
+                *tables,
+                "",
+            ]
         if "verilator" in m:
             v = m["verilator"]
             lines += [
@@ -195,17 +245,43 @@ def main() -> None:
     ap.add_argument("--max-jets", type=int, default=200)
     ap.add_argument("--layer-timeout", type=float, default=900.0)
     ap.add_argument("--markdown-only", action="store_true", help="Rewrite results.md from results.json.")
-    ap.add_argument("--only", nargs="+", default=None, help="Re-run these layers only, into the existing results.json.")
+    ap.add_argument(
+        "--only", nargs="+", default=None, help="Synthesize these layers only, in this order, into the existing results.json."
+    )
+    ap.add_argument("--resume", action="store_true", help="Keep results.json's layers and skip those already synthesized.")
+    ap.add_argument("--until", default=None, help="HH:MM (UTC, today): start no layer after it, and stop Yosys at it.")
+    ap.add_argument(
+        "--refresh-estimates",
+        action="store_true",
+        help="Re-estimate the converted projects under --work (the estimator's current rules) into results.json; no synthesis.",
+    )
     args = ap.parse_args()
+    if args.until is not None:
+        hh, mm = (int(x) for x in args.until.split(":"))
+        args.until = dt.datetime.now(dt.UTC).replace(hour=hh, minute=mm, second=0, microsecond=0)
     if args.markdown_only:
         write_markdown(json.loads((HERE / "results.json").read_text()))
         return
-    results = {
-        "command": "python benchmarks/rtl/run.py " + " ".join(sys.argv[1:]),
-        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs (shared)",
-        "models": {},
-    }
+    command = "python benchmarks/rtl/run.py " + " ".join(sys.argv[1:])
+    date = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    if args.refresh_estimates:
+        results = json.loads((HERE / "results.json").read_text())
+        for name, m in results["models"].items():
+            est_layers, m["estimate_total"] = estimate_layers(Path(args.work) / name / "prj")
+            rom_layers, _ = estimate_layers(Path(args.work) / name / "prj", "--tables", "lut")
+            for lname, row in m["layers"].items():
+                row["estimate"] = est_layers.get(lname)
+                row["estimate_tables_lut"] = rom_layers.get(lname)
+        results["estimates_refreshed"] = f"`{command}` ({date})"
+        _save(results)
+        write_markdown(results)
+        return
+    if args.resume or args.only:  # add to what an earlier (stopped) run measured
+        results = json.loads((HERE / "results.json").read_text())
+        results.setdefault("continued", []).append(f"`{command}` ({date})")
+    else:
+        results = {"command": command, "date": date, "models": {}}
+    results["machine"] = f"{platform.machine()}, {os.cpu_count()} CPUs (shared)"
     from salt_hls.rtl.flow import _tool_versions
 
     results["tools"] = _tool_versions()

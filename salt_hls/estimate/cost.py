@@ -3,6 +3,8 @@ UltraScale+ -2 part) and the cost of every layer kind of a converted SAL-T proje
 
 Every constant is here, named, with the rule it stands for; nothing is fitted to vendor
 results (none exist on this project's machines), so the figures are a model, not a measurement.
+The cast rule was derived from Yosys's mapping of single casts (benchmarks/rtl/rules.md), and the
+estimate is measured against Yosys per layer in benchmarks/rtl/results.md.
 
 - Constant-weight multiplications (dense/pointwise, partition and Linformer projections, the
   logit convolution, DyT's alpha*x+beta): da4ml's CMVM optimizer with the options hls4ml 1.3's
@@ -19,7 +21,8 @@ results (none exist on this project's machines), so the figures are a model, not
   the CLB's F7/F8/F9 muxes (512 entries). As BRAM18 (when the table exceeds bram_min_bits):
   the best 18 Kb aspect ratio, two look-ups per BRAM18 (two read ports).
 - Adders: one LUT per result bit (carry chain). Compare-and-select (max): W + W/2 LUTs.
-  Cast with rounding: W LUTs (+ tie detection); with saturation: W LUTs of select + detection.
+  Casts (cast_cost), as Yosys maps them: rounding in the carry chain (no LUT); saturation W + 2 o - 1
+  LUTs (o integer bits dropped); a clamp at zero src.width - 1.
 - Sharing (ReuseFactor R): R look-ups/products/CMVM copies share one unit; each shared unit gets
   an R:1 input mux per operand bit (a tree of LUT6 4:1 muxes: ceil((R-1)/3) LUTs per bit).
   A CMVM with one copy (the classifier head after pooling) is not divided (no saving counted).
@@ -124,16 +127,25 @@ def adder_luts(width: int) -> int:
 def cast_cost(src: FixedType, dst: FixedType, rounding: bool = True) -> tuple[float, float]:
     """(LUTs, delay ns) of one cast src -> dst: rounding (AP_RND*) when fractional bits are
     dropped, saturation (AP_SAT*) or ReLU-style clamping when integer bits or the sign are.
-    rounding=False costs the cast as truncation (dropping bits is free)."""
+    rounding=False costs the cast as truncation (dropping bits is free).
+
+    Measured in Yosys on single casts (benchmarks/rtl/rules.md): the rounding increment rides the
+    carry chain with no LUT of its own (0 LUTs for 1 to 12 dropped bits; its delay is an adder's);
+    a signed saturation is the select over the W output bits plus one LUT per dropped integer bit
+    for each of the two range comparisons (W + 2 o - 1, exact for o = 1, 5, 9 and W = 8..20); a
+    clamp at zero (signed into unsigned, ReLU) zeroes every source bit below the sign before the
+    cast and the clamp at the top folds into it (src.width - 1, exact for three widths). Vivado
+    may add a route-through LUT under carry-chain bits that Yosys drives from a register."""
     luts, delay = 0.0, 0.0
     dropped_frac = src.frac - dst.frac
     if dropped_frac > 0 and dst.rounds and rounding:
-        luts += dst.width + math.ceil(dropped_frac / 6)  # incrementer + tie/sticky detection
         delay += t_add(dst.width)
     overflow_bits = (src.integer - int(src.signed)) - (dst.integer - int(dst.signed))
-    sign_lost = src.signed and not dst.signed
-    if (overflow_bits > 0 and dst.saturates) or sign_lost:
-        luts += dst.width + math.ceil((max(overflow_bits, 0) + 1) / 6)  # select + overflow detection
+    if src.signed and not dst.signed:
+        luts += src.width - 1
+        delay += T_LUT_NS
+    elif overflow_bits > 0 and dst.saturates:
+        luts += dst.width + 2 * overflow_bits - 1
         delay += T_LUT_NS
     return luts, delay
 
