@@ -80,12 +80,17 @@ def train(
     overwrite: bool = False,
     verbose: int | None = None,
     hetero=None,
+    width_search=None,
 ) -> dict:
     """Train `spec` on a jets file and save model + metadata in out_dir; returns the metadata.
 
     hetero (salt_hls.model.hetero.HeteroSettings): learn one width per constant weight with
     β · EBOPs in the loss; the saved model is the frozen export (plain QKeras layers holding the
-    quantized weights) and its metadata records every per-weight format under "hetero"."""
+    quantized weights) and its metadata records every per-weight format under "hetero".
+
+    width_search (salt_hls.model.widths.WidthSearchSettings): before training, narrow every
+    activation site from the --init-from model's weights (salt_hls/model/widths.py) and train
+    with the formats found; the search and its trials go into the metadata under "width_search"."""
     settings = settings or TrainSettings()
     if Path(out_dir).exists() and any(Path(out_dir).iterdir()) and not overwrite:
         raise DataError(f"output directory {out_dir} is not empty; choose another or pass --force")
@@ -93,12 +98,29 @@ def train(
         hetero.validate()
         if not spec.quantized:
             raise ConfigError("heterogeneous quantization needs a quantized model; drop --float")
+    if width_search is not None:
+        width_search.validate()
+        if not init_from:
+            raise ConfigError("the activation width search starts from trained weights: give --init-from (e.g. the float twin)")
+        if not spec.quantized:
+            raise ConfigError("the activation width search needs a quantized model; drop --float")
     set_seeds(settings.seed)
     init_model, init_meta = _load_init(init_from, spec) if init_from else (None, None)
     norm = Normalization.from_dict(init_meta["normalization"]) if init_meta else None
     (Xtr, ytr), (Xva, yva), (Xte, yte), norm = prepared_split(
         jets_path, spec.n_particles, settings.sort, settings.split_seed, settings.max_jets, norm
     )
+    search_record = None
+    if width_search is not None:
+        from salt_hls.model.widths import keras_accuracy_of, search_activation_widths
+
+        n = min(width_search.eval_jets, len(yva))
+        accuracy_of = keras_accuracy_of(spec, init_model.get_weights(), Xva[:n], yva[:n])
+        search_record = search_activation_widths(
+            spec, accuracy_of, width_search, log=lambda m: print(f"width search: {m}", flush=True)
+        )
+        spec = ModelSpec.from_dict({**spec.to_dict(), "quant": {**spec.quant, **search_record["formats"]}})
+        set_seeds(settings.seed)
     model = build_model(spec)
     if init_model is not None:
         model.set_weights(init_model.get_weights())
@@ -181,6 +203,8 @@ def train(
     }
     if hetero_record is not None:
         metadata["hetero"] = hetero_record
+    if search_record is not None:
+        metadata["width_search"] = search_record
     if quant is not None:
         metadata["input_saturation_fraction"] = out_of_range(Xte, quant["input"].min, quant["input"].max)
     save_model(model, out_dir, metadata, overwrite=overwrite)

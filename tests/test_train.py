@@ -110,3 +110,27 @@ def test_init_from_other_architecture_is_refused(trained, tiny_jets, tmp_path):
 
     with pytest.raises(ConfigError, match="architecture differs"):
         train(tiny_jets, ModelSpec(n_particles=16), tmp_path / "z", FAST, init_from=trained[0], verbose=0)
+
+
+@pytest.mark.slow
+def test_training_with_a_width_search_records_it_and_trains_with_its_formats(trained, tiny_jets, tmp_path):
+    from salt_hls.model.io import load_metadata
+    from salt_hls.model.widths import WidthSearchSettings
+
+    start, start_meta = trained
+    assert start_meta["quantization"]["head.result"] == "16,6"
+    meta = train(
+        tiny_jets,
+        ModelSpec(n_particles=8),
+        tmp_path / "narrow",
+        TrainSettings(epochs=1, patience=1, batch_size=64),
+        init_from=start,
+        verbose=0,
+        width_search=WidthSearchSettings(tolerance=0.99, min_bits=12, eval_jets=100, sites=("head.result",)),
+    )
+    ws = meta["width_search"]
+    assert [t["format"] for t in ws["trials"]] == ["15,5", "14,4", "13,3", "12,2"]
+    assert ws["changed"] == {"head.result": "12,2"}
+    saved = load_metadata(tmp_path / "narrow")
+    assert saved["quantization"]["head.result"] == "12,2" and saved["spec"]["quant"]["head.result"] == "12,2"
+    assert saved["width_search"] == ws

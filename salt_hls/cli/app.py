@@ -105,6 +105,14 @@ def generate_jets_cmd(out, per_class, particles, seed, underlying_event):
 )
 @click.option("--target-ebops", default=None, type=float, help="Steer beta each epoch towards this EBOPs (implies --beta).")
 @click.option("--ramp-epochs", default=0, show_default=True, type=int, help="Ramp beta linearly from 0 over these epochs.")
+@click.option(
+    "--search-widths",
+    "search_points",
+    default=None,
+    type=float,
+    help="Before training, narrow every activation site from the --init-from weights while the validation "
+    "accuracy loses at most this many points in all (salt_hls/model/widths.py); e.g. 1.0.",
+)
 @click.option("--force", is_flag=True, help="Replace an existing output directory.")
 def train(
     jets_path,
@@ -129,6 +137,7 @@ def train(
     beta,
     target_ebops,
     ramp_epochs,
+    search_points,
     force,
 ):
     """Train a model (quantization-aware unless --float) and save it with its metadata."""
@@ -165,7 +174,17 @@ def train(
         hetero = HeteroSettings(target_ebops=target_ebops, ramp_epochs=ramp_epochs, **({} if beta is None else {"beta": beta}))
     elif ramp_epochs:
         raise click.UsageError("--ramp-epochs ramps beta: give --beta or --target-ebops with it")
-    meta = run_train(jets_path, spec, out, settings, init_from=init_from, overwrite=force, hetero=hetero)
+    width_search = None
+    if search_points is not None:
+        from salt_hls.model.widths import WidthSearchSettings
+
+        if init_from is None:
+            raise click.UsageError("--search-widths starts from trained weights: give --init-from (e.g. the float twin)")
+        width_search = WidthSearchSettings(tolerance=search_points / 100.0)
+        width_search.validate()
+    meta = run_train(
+        jets_path, spec, out, settings, init_from=init_from, overwrite=force, hetero=hetero, width_search=width_search
+    )
     m = meta["test_metrics"]
     click.echo(
         f"saved {out}: test accuracy {100 * m['accuracy']:.2f} %, macro AUC {m['auc']:.4f}, "
