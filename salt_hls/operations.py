@@ -96,8 +96,9 @@ OPERATIONS: tuple[Operation, ...] = (
         _REF + "dense",
         {
             "dense": _COST + "dense",
-            "pointwise_conv_1d_cl": _COST + "pointwise_conv_1d",
-            "conv1d_cl": _COST + "conv1d_distributed_arithmetic",
+            # per-particle Dense (salt_hls.hls.pointwise): Latency products / hls4ml's adder graph per particle
+            "pointwise_latency": _COST + "pointwise_conv_1d",
+            "pointwise_da": _COST + "conv1d_distributed_arithmetic",
             "dense_da": _COST + "dense_distributed_arithmetic",
         },
     ),

@@ -10,7 +10,7 @@ import pytest
 
 from salt_hls.errors import ConfigError
 from salt_hls.hls.static_check import check_project, function_body, function_pragmas
-from salt_hls.hls.structure import UNROLL_LIMIT, groups_for, pointwise_latency_ii, requested_ii, salt_groups
+from salt_hls.hls.structure import UNROLL_LIMIT, groups_for, requested_ii, salt_groups
 
 SALT_CALLS = ("partition_projection", "attention_scores", "logit_conv", "partition_softmax", "weighted_values", "dynamic_tanh")
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,14 +35,6 @@ def test_requested_ii():
     assert requested_ii(3, 64, 16) == 12
 
 
-def test_pointwise_latency_ii_follows_hls4ml_allocation():
-    assert pointwise_latency_ii(1, 32, 16, 16, 1, 0) == 1  # BatchedDenseForConv1D: all products allowed
-    assert pointwise_latency_ii(1, 32, 16, 16, 3, 5) == 3
-    assert pointwise_latency_ii(16, 1, 16, 16, 1, 0) == 16  # one particle per clock
-    assert pointwise_latency_ii(2, 8, 16, 16, 1, 0) == 16  # 8 particles on one particle's multipliers
-    assert pointwise_latency_ii(2, 8, 16, 16, 2, 0) == 32
-
-
 def test_salt_headers_keep_their_pipelines_and_allocations_inside():
     source = "\n".join(f.read_text() for f in sorted((ROOT / "hls_templates").glob("salt_*.h")))
     for name in (
@@ -53,11 +45,13 @@ def test_salt_headers_keep_their_pipelines_and_allocations_inside():
         "logit_conv",
         "partition_softmax",
         "dynamic_tanh",
+        "pointwise_latency",
+        "pointwise_da",
     ):
         pragmas = function_pragmas(function_body(source, name))
         assert "INLINE off" in pragmas and "PIPELINE II=CONFIG_T::reuse_factor" in pragmas, name
         assert "INLINE" not in pragmas, name
-    for name in ("attention_scores_group", "weighted_values_group"):
+    for name in ("attention_scores_group", "weighted_values_group", "pointwise_latency_group"):
         pragmas = function_pragmas(function_body(source, name))
         assert "INLINE off" in pragmas and any(p.startswith("ALLOCATION operation instances=mul") for p in pragmas)
     assert "ARRAY_PARTITION variable=exp_table complete" in function_pragmas(function_body(source, "partition_softmax_group"))
@@ -89,7 +83,11 @@ def test_n16_default_passes_every_check(n16):
     rows = _layers(report)
     assert rows["logit_conv"]["groups"] == 2 and rows["logit_conv"]["ops"] == 2560  # 8 particles x 320
     assert rows["scores"]["ops"] == 16 * 4 * 16 and rows["attn_values"]["ops"] == 16 * 16 * 4
-    assert {rows[n]["ops"] for n in PER_PARTICLE_16x16} == {UNROLL_LIMIT}  # 16 particles x 16 x 16: at the limit
+    # the per-particle Dense layers: salt_pointwise.h, 16 particles x 16 x 16 products in one group, at the limit
+    assert {(rows[n]["function"], rows[n]["groups"], rows[n]["ops"]) for n in PER_PARTICLE_16x16} == {
+        ("pointwise_latency", 1, UNROLL_LIMIT)
+    }
+    assert (rows["embed"]["function"], rows["embed"]["ops"]) == ("pointwise_latency", 16 * 3 * 16)
     assert all(rows[r]["ii"] == 1 for r in rows if rows[r]["ii"] is not None)
     # one LUT-ROM per look-up at II = 1: 4 heads x 16 particles x 4 partitions exp reads, 64 reciprocal reads
     tables = {(t["layer"], t["table"]): (t["lookups"], t["copies"], t["entries"]) for t in report.tables}
@@ -101,6 +99,7 @@ def test_n16_default_passes_every_check(n16):
     }
     summary = json.loads((n16 / "salt_summary.json").read_text())["structure"]
     assert summary["requested_ii"] == 1 and summary["layers"]["logit_conv"] == {"function": "logit_conv", "ii": 1, "groups": 2}
+    assert summary["layers"]["ffn1"] == {"function": "pointwise_latency", "ii": 1, "groups": 1}
     assert "#pragma HLS PIPELINE II=1" in (n16 / "firmware" / "salt_tagger.cpp").read_text()
 
 
@@ -125,18 +124,28 @@ def n16_half(tmp_path_factory):
     return _convert(tmp_path_factory, "salt_n16", parallelization=8)
 
 
-def test_parallelization_half_of_n_gives_the_salt_layers_ii_two_in_a_dataflow_top(n16_half):
+def test_parallelization_half_of_n_gives_every_per_particle_layer_ii_two_in_a_dataflow_top(n16_half):
     report = check_project(n16_half)
+    assert report.findings == []
     assert report.requested_ii == 2 and report.top["style"] == "dataflow"
     rows = _layers(report)
     assert {rows[r]["ii"] for r in rows if rows[r]["function"] in SALT_CALLS} == {2}
-    assert {rows[n]["ops"] for n in PER_PARTICLE_16x16} == {8 * 16 * 16}
-    # hls4ml's conv_1d_latency_cl: 2 partitions of 8 particles, but ALLOCATION allows one particle's multipliers,
-    # so 8 clocks per partition: II 16 for every per-particle Dense (recorded as such, flagged against the request)
-    assert {rows[n]["ii"] for n in ("embed", *PER_PARTICLE_16x16)} == {16}
-    assert report.findings == [
-        f"{n}: II 16 exceeds the requested II 2" for n in ("embed", "k_proj", "q_proj", "v_proj", "attn_out", "ffn1", "ffn2")
-    ]
+    # salt_pointwise.h at II 2 (hls4ml's conv_1d_latency_cl capped each partition at one particle's multipliers: II 16)
+    assert {(rows[n]["function"], rows[n]["ii"], rows[n]["ops"]) for n in PER_PARTICLE_16x16} == {("pointwise_latency", 2, 4096)}
+    assert rows["embed"]["ii"] == 2
+    assert (rows["head1"]["ii"], rows["logits"]["ii"]) == (1, 1)  # after pooling: one vector per jet, II = ReuseFactor
+    # the group function may bind 16 x 256 / 2 multipliers (ffn1 has no zero weight)
+    assert "static const unsigned multiplier_limit = 2048;" in (n16_half / "firmware" / "parameters.h").read_text()
+
+
+def test_the_estimate_gives_every_layer_the_ii_the_summary_records(n16_half):
+    from salt_hls.estimate.estimator import estimate_project
+
+    layers = json.loads((n16_half / "salt_summary.json").read_text())["structure"]["layers"]
+    report = estimate_project(n16_half)
+    estimated = {row["name"]: row["interval_cycles"] for row in report.breakdown["layers"]}
+    assert estimated == {name: layers[name]["ii"] for name in estimated} and len(estimated) == len(layers) - 1  # not the input
+    assert report.interval_max_cycles == 2
 
 
 def test_static_check_names_a_broken_project(n16, tmp_path):
@@ -149,13 +158,19 @@ def test_static_check_names_a_broken_project(n16, tmp_path):
             "#pragma HLS INLINE off", "#pragma HLS INLINE", 1
         )
     )
+    pointwise = broken / "firmware" / "nnet_utils" / "salt_pointwise.h"  # its first PIPELINE: the Latency group function
+    pointwise.write_text(pointwise.read_text().replace("#pragma HLS PIPELINE II = CONFIG_T::reuse_factor\n", "", 1))
     cpp = broken / "firmware" / "salt_tagger.cpp"
     cpp.write_text(cpp.read_text().replace("#pragma HLS PIPELINE II=1", "#pragma HLS PIPELINE II=4"))
     summary = json.loads((broken / "salt_summary.json").read_text())
     summary["structure"]["layers"]["dyt1"]["ii"] = 3
     (broken / "salt_summary.json").write_text(json.dumps(summary))
     findings = check_project(broken).findings
-    assert findings == [
+    assert [f for f in findings if "pointwise" in f] == [
+        f"{n}: pointwise_latency_group has no `#pragma HLS PIPELINE II=CONFIG_T::reuse_factor` of its own"
+        for n in ("embed", *PER_PARTICLE_16x16)
+    ]
+    assert [f for f in findings if "pointwise" not in f] == [
         "top salt_tagger: PIPELINE II=4, requested II 1",
         "attn_softmax: partition_softmax_group lacks `#pragma HLS INLINE off` (inlined, its pipeline and ALLOCATION would "
         "merge into the caller)",
@@ -167,49 +182,47 @@ def test_static_check_names_a_broken_project(n16, tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("model, n", [("salt_n32", 32), ("salt_n64", 64)])
-def test_larger_models_split_the_salt_layers_and_name_what_hls4ml_leaves_too_large(tmp_path_factory, model, n):
-    report = check_project(_convert(tmp_path_factory, model))
+@pytest.mark.parametrize("n", [32, 64])
+@pytest.mark.parametrize("setting", ["default", "reuse 2", "parallelization N/2"])
+def test_larger_models_split_every_per_particle_layer_within_the_limit_at_the_requested_ii(tmp_path_factory, n, setting):
+    kwargs = {"default": {}, "reuse 2": {"reuse": 2}, "parallelization N/2": {"parallelization": n // 2}}[setting]
+    report = check_project(_convert(tmp_path_factory, f"salt_n{n}", **kwargs))
+    assert report.findings == []
+    assert report.requested_ii == (1 if setting == "default" else 2)
     rows = _layers(report)
     assert rows["logit_conv"]["groups"] == n // 8 and rows["logit_conv"]["ops"] == 8 * 320
-    assert all(rows[r]["ops"] <= UNROLL_LIMIT for r in rows if rows[r]["function"] in SALT_CALLS)
-    # hls4ml's own per-particle Dense (BatchedDenseForConv1D) keeps every particle in one mult[]: the remaining gap
-    assert report.findings == [
-        f"{name}: nnet::pointwise_conv_1d_cl unrolls {n * 256} operations in one function instance (limit 4096)"
-        for name in ("k_proj", "q_proj", "v_proj", "attn_out", "ffn1", "ffn2")
-    ]
-
-
-def test_distributed_arithmetic_adder_graphs_are_inlined_into_the_top(tmp_path_factory):
-    # hls4ml's conv1d_cl and dense_da_<k> carry `#pragma HLS INLINE`: N copies of each adder graph land in the top
-    report = check_project(_convert(tmp_path_factory, "salt_n16", dense_strategy="distributed_arithmetic"))
-    rows = _layers(report)
-    inlined = {r: rows[r]["ops"] for r in rows if rows[r]["inlined_into_top"]}
-    assert inlined == {
-        "embed": 1168,
-        "k_proj": 4848,
-        "q_proj": 4784,
-        "v_proj": 4768,
-        "attn_out": 5104,
-        "ffn1": 5248,
-        "ffn2": 5216,
-        "head1": 321,
-        "logits": 115,
+    # 16 particles x 16 x 16 products per group function: N / 16 groups (one 8,192- / 16,384-product function before)
+    assert {(rows[r]["groups"], rows[r]["ops"], rows[r]["ii"]) for r in PER_PARTICLE_16x16} == {
+        (n // 16, 4096, report.requested_ii)
     }
-    assert report.findings == [
-        "top salt_tagger: 31572 operations of inlined layers (nnet::conv1d_cl / dense_da_*) "
-        "unrolled in the top function (limit 4096)"
-    ]
-    assert all(rows[r]["ii"] == 1 for r in rows if rows[r]["function"] in SALT_CALLS)
+    assert all(rows[r]["ops"] <= UNROLL_LIMIT for r in rows if rows[r]["ops"] is not None)
+    assert {rows[r]["ii"] for r in rows if rows[r]["function"] in SALT_CALLS} == {report.requested_ii}
+
+
+def test_distributed_arithmetic_adder_graphs_sit_in_the_group_functions(tmp_path_factory):
+    # hls4ml's dense_da_<k> carries `#pragma HLS INLINE`: called from salt_pointwise.h's INLINE off group functions,
+    # its adders stay there; only the two Dense layers after pooling (one adder graph each) are inlined into the top
+    report = check_project(_convert(tmp_path_factory, "salt_n16", dense_strategy="distributed_arithmetic"))
+    assert report.findings == []
+    rows = _layers(report)
+    assert {r: rows[r]["ops"] for r in rows if rows[r]["inlined_into_top"]} == {"head1": 321, "logits": 115}
+    assert report.top["ops"] == 436
+    # adders per group: 16 (embed) or 8 particles x one particle's graph (303, 299, 298, 319, 328, 326 adders)
+    assert {r: (rows[r]["function"], rows[r]["groups"], rows[r]["ops"]) for r in ("embed", *PER_PARTICLE_16x16)} == {
+        "embed": ("pointwise_da", 1, 1168),
+        "k_proj": ("pointwise_da", 2, 2424),
+        "q_proj": ("pointwise_da", 2, 2392),
+        "v_proj": ("pointwise_da", 2, 2384),
+        "attn_out": ("pointwise_da", 2, 2552),
+        "ffn1": ("pointwise_da", 2, 2624),
+        "ffn2": ("pointwise_da", 2, 2608),
+    }
+    assert all(rows[r]["ii"] == 1 for r in rows if rows[r]["function"] in (*SALT_CALLS, "pointwise_da"))
 
 
 def test_distributed_arithmetic_with_half_the_particles_per_clock_reaches_ii_two(tmp_path_factory):
-    # conv1d_cl's partition loop runs at II = 1 with no ALLOCATION: 2 partitions of 8 particles, II 2
     report = check_project(_convert(tmp_path_factory, "salt_n16", dense_strategy="distributed_arithmetic", parallelization=8))
+    assert report.findings == []
     assert report.requested_ii == 2 and report.top["style"] == "dataflow"
     rows = _layers(report)
-    assert {rows[r]["ii"] for r in rows if rows[r]["function"] in (*SALT_CALLS, "conv1d_cl")} == {2}
-    assert report.findings == [
-        "top salt_tagger: 16004 operations of inlined layers (nnet::conv1d_cl / dense_da_*) "
-        "unrolled in the top function (limit 4096)"
-    ]
+    assert {rows[r]["ii"] for r in rows if rows[r]["function"] in (*SALT_CALLS, "pointwise_da")} == {2}

@@ -55,6 +55,21 @@ def _da4ml_version() -> str:
         return "unknown"
 
 
+def _per_particle_intervals(project, costs, reuse: int, full_parallel: bool) -> None:
+    """The firmware's interval for the layers the structure pass pipelines (salt_hls.hls.structure records them in
+    salt_summary.json with their C++ function: the SAL-T functions and the per-particle Dense layers): each runs at
+    ReuseFactor x N / P, the N particles arriving over N / P clocks when P < N. The cost rules give the per-particle
+    Dense that interval already; a SAL-T layer's cost stays that of its unshared units (the firmware's PIPELINE
+    II = N / P may share them: not counted, so the figure is an upper bound there)."""
+    structure = project.summary.get("structure") or {}
+    steps = 1 if full_parallel else int(structure.get("particle_steps", 1))
+    pipelined = {name for name, rec in structure.get("layers", {}).items() if rec.get("function")}
+    for lc in costs:
+        if lc.name in pipelined and lc.interval < reuse * steps:
+            lc.interval = reuse * steps
+            lc.notes.append(f"II {lc.interval} (N / P = {steps} clocks per jet); costed with its units unshared")
+
+
 def estimate_project(path: str | Path, options: EstimateOptions | None = None) -> EstimateReport:
     """Estimate a project written by salt_hls.hls.convert (DataError when `path` is not one)."""
     options = options or EstimateOptions()
@@ -77,6 +92,7 @@ def estimate_project(path: str | Path, options: EstimateOptions | None = None) -
     )
     coster = ec.LayerCoster(project, cost_opts)
     costs = [coster.cost(c) for c in project.calls]
+    _per_particle_intervals(project, costs, reuse, options.full_parallel)
     if options.full_parallel and project.pipeline_style == "dataflow":
         project = replace(project, pipeline_style="pipeline")
         notes.append("what-if: pointwise layers costed with ParallelizationFactor = N (pipeline style, II = ReuseFactor)")

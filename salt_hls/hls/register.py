@@ -7,6 +7,7 @@ from pathlib import Path
 import hls4ml
 
 from salt_hls.errors import SaltError
+from salt_hls.hls import pointwise
 from salt_hls.hls.structure import register_structure
 
 BACKENDS = ("Vivado", "Vitis")
@@ -40,11 +41,12 @@ def register() -> None:
             hls4ml.model.layers.register_layer(layer_cls.__name__, layer_cls)
         templates += make_templates(layer_cls, load(pieces.config_template), load(pieces.call_template), pieces.header)
     src = templates_dir()
+    backends = [hls4ml.backends.get_backend(name) for name in BACKENDS]
+    pointwise.register_pointwise(backends)
     register_structure()
-    for name in BACKENDS:
-        backend = hls4ml.backends.get_backend(name)
+    for backend in backends:
         for template in templates:
             backend.register_template(template)
-        for header in headers():
+        for header in (*headers(), pointwise.HEADER):
             backend.register_source(src / header)
     _registered = True

@@ -9,7 +9,9 @@ nnet_utils/salt_*.h, nnet_code_gen.h) and compared with the project's salt_summa
   II=CONFIG_T::reuse_factor, an ALLOCATION only where INLINE off keeps it from reaching the caller,
   every table argument partitioned completely (each look-up its own ROM copy);
 - unrolled operations (products + table look-ups, salt_hls.hls.structure.unrolled_ops) of every
-  function instance, counting what hls4ml inlines into the top in the top, against UNROLL_LIMIT.
+  function instance, counting what hls4ml inlines into the top in the top, against UNROLL_LIMIT;
+- the per-particle Dense layers (salt_pointwise.h) checked as the SAL-T functions are: pragmas of the layer
+  and its group function, II, unrolled size of one group.
 
 The findings name the layer and the rule; an empty list is a pass. Nothing here replaces a vendor
 run: the checks cover what the source asks for, not what the scheduler achieves.
@@ -24,18 +26,18 @@ from pathlib import Path
 
 from salt_hls.errors import DataError
 from salt_hls.hls.structure import (
+    POINTWISE_FUNCTIONS,
     SALT_FUNCTIONS,
     UNROLL_LIMIT,
-    pointwise_latency_ii,
     requested_ii,
     table_lookups,
     unrolled_ops,
 )
 
-# hls4ml 1.3.0 functions whose body carries a plain `#pragma HLS INLINE`, so that their operations
-# land in the caller (the top): the distributed-arithmetic Conv1D wrapper (nnet_da_wrappers.h) and
-# the generated adder graphs (nnet_code_gen.h).
-_INLINED_INTO_TOP = re.compile(r"conv1d_cl|dense_da(_\d+)?")
+# hls4ml 1.3.0 functions whose body carries a plain `#pragma HLS INLINE`, so that their operations land in
+# the caller: the generated adder graphs (nnet_code_gen.h) that the top calls directly (the Dense layers
+# after pooling; the per-particle ones are called inside salt_pointwise.h's INLINE off group functions).
+_INLINED_INTO_TOP = re.compile(r"dense_da(_\d+)?")
 _PRAGMA = re.compile(r"#pragma\s+HLS\s+(.*)", re.I)
 
 
@@ -190,18 +192,9 @@ def check_project(path: str | Path, limit: int = UNROLL_LIMIT) -> StaticReport:
                     findings.append(
                         f"{call.name}: table {arg} of {entries} entries cannot be partitioned completely (limit {limit})"
                     )
-        elif call.function == "pointwise_conv_1d_cl":
-            mult = project.configs.get(f"{call.config}_mult", {})
-            ii = pointwise_latency_ii(
-                cfg["n_partitions"],
-                cfg["out_width"] // cfg["n_partitions"],
-                cfg["n_chan"],
-                cfg["n_filt"],
-                cfg["reuse_factor"],
-                mult.get("n_zeros", 0),
-            )
-        elif call.function == "conv1d_cl":
-            ii = cfg.get("n_partitions", 1)  # the distributed-arithmetic partition loop runs at II = 1
+        elif call.function in POINTWISE_FUNCTIONS:
+            ii = cfg.get("reuse_factor")
+            _check_salt_function(call.name, call.function, source, {}, findings)
         else:
             ii = cfg.get("reuse_factor", 1) if call.config in project.configs else None
         inlined = bool(_INLINED_INTO_TOP.fullmatch(call.function))
@@ -227,13 +220,15 @@ def check_project(path: str | Path, limit: int = UNROLL_LIMIT) -> StaticReport:
             )
         if ii is not None and ii > want:
             findings.append(f"{call.name}: II {ii} exceeds the requested II {want}")
+        elif call.function in (*SALT_FUNCTIONS, *POINTWISE_FUNCTIONS) and ii != want:
+            findings.append(f"{call.name}: II {ii}, the requested II is {want} (every per-particle layer runs at it)")
         if ops is not None and not inlined and ops > limit:
             findings.append(
                 f"{call.name}: nnet::{call.function} unrolls {ops} operations in one function instance (limit {limit})"
             )
     if top_ops > limit:
         findings.append(
-            f"top {project.top}: {top_ops} operations of inlined layers (nnet::conv1d_cl / dense_da_*) "
+            f"top {project.top}: {top_ops} operations of inlined layers (nnet::dense_da_*) "
             f"unrolled in the top function (limit {limit})"
         )
     return StaticReport(path, want, {"style": style, "ii": top_ii, "ops": top_ops}, rows, tables, findings)

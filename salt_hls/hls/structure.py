@@ -12,6 +12,10 @@ style hls4ml chose) gives:
   its pipeline and its ALLOCATION stay inside it), and the number of particle groups that keeps
   every function's unrolled body within UNROLL_LIMIT: each group is a separate pipelined function
   instance (hls_templates/salt_*.h);
+- every per-particle Dense (salt_hls.hls.pointwise, which replaces hls4ml's PointwiseConv1D / DA Conv1D) the
+  same interval and its particle groups (hls_templates/salt_pointwise.h), both dense strategies;
+- hls4ml's remaining layers (activations, adds, pooling, the Dense after pooling) their ReuseFactor: R, at most
+  the requested interval;
 - a record per layer (function, II, groups, unrolled operations) that the converter writes into
   salt_summary.json and salt_hls.hls.static_check verifies against the emitted firmware.
 
@@ -27,6 +31,7 @@ from hls4ml.model.layers import Conv1D
 from hls4ml.model.optimizer import ModelOptimizerPass
 
 from salt_hls.errors import ConfigError
+from salt_hls.hls.pointwise import DA, FUNCTIONS, SaltPointwiseConv1D, function_of, strategy_of
 
 # hls4ml's Vivado/Vitis build script raises config_array_partition -maximum_size to 4096: a fully
 # partitioned array (an unrolled mult[] of hls4ml's Latency kernels, a layer's outputs) may not
@@ -56,6 +61,8 @@ _SALT_WHOLE_OPS = {
     "linformer_projection": lambda c: c["n_particles"] * c["k"] * c["width"],
 }
 SALT_FUNCTIONS = tuple(_SALT_OPS) + tuple(_SALT_WHOLE_OPS)
+# The per-particle Dense layers (salt_hls.hls.pointwise, hls_templates/salt_pointwise.h), grouped the same way.
+POINTWISE_FUNCTIONS = tuple(FUNCTIONS.values())
 
 # Table look-ups per call of a SAL-T function: C++ argument -> count from the config.
 SALT_TABLES = {
@@ -90,12 +97,9 @@ def unrolled_ops(function: str, cfg: dict, da_kernels: dict | None = None) -> in
         return cfg[unit] // cfg.get("n_groups", 1) * per(cfg)
     if function in _SALT_WHOLE_OPS:
         return _SALT_WHOLE_OPS[function](cfg)
-    if function == "pointwise_conv_1d_cl":
-        # hls4ml's BatchedDenseForConv1D / conv_1d_latency_cl: out_width / n_partitions particles, one mult[] per call
-        return cfg["out_width"] // cfg["n_partitions"] * cfg["n_chan"] * cfg["filt_width"] * cfg["n_filt"]
-    if function == "conv1d_cl":  # distributed arithmetic: n_pixels copies of the adder graph, inlined
-        kernel = (da_kernels or {}).get(cfg.get("dense_da"))
-        return None if kernel is None else cfg["n_pixels"] * kernel.n_adders
+    if function in POINTWISE_FUNCTIONS:  # one group function: in_width / n_groups particles
+        per = pointwise_ops_per_particle(function, cfg, da_kernels)
+        return None if per is None else cfg["in_width"] // cfg.get("n_groups", 1) * per
     if function == "dense":
         return cfg["n_in"] * cfg["n_out"]
     if function.startswith("dense_da_"):
@@ -104,16 +108,13 @@ def unrolled_ops(function: str, cfg: dict, da_kernels: dict | None = None) -> in
     return None
 
 
-def pointwise_latency_ii(n_partitions: int, n_pixels: int, n_chan: int, n_filt: int, reuse: int, n_zeros: int) -> int:
-    """II of hls4ml's Latency pointwise Conv1D (io_parallel). One partition (BatchedDenseForConv1D)
-    gets ALLOCATION limit = all products / R: II = R. With n_partitions > 1, conv_1d_latency_cl
-    pipelines its partition loop at II = R, but its ALLOCATION limit is one particle's multipliers
-    (ceil(n_chan x n_filt / R) - n_zeros / R, hls4ml's mult_config) for n_pixels particles' products,
-    so each partition needs ceil(products / limit) clocks: P particles per partition cost P x R clocks."""
-    if n_partitions == 1:
-        return reuse
-    limit = max(math.ceil(n_chan * n_filt / reuse) - n_zeros // reuse, 1)
-    return n_partitions * max(reuse, math.ceil(n_pixels * (n_chan * n_filt - n_zeros) / limit))
+def pointwise_ops_per_particle(function: str, cfg: dict, da_kernels: dict | None = None) -> int | None:
+    """Operations of one particle of a per-particle Dense (salt_pointwise.h): its n_chan x n_filt constant
+    products (Latency) or the adders of hls4ml's adder graph for one particle (distributed arithmetic)."""
+    if function == "pointwise_latency":
+        return cfg["n_chan"] * cfg["n_filt"]
+    kernel = (da_kernels or {}).get(cfg.get("dense_da"))
+    return None if kernel is None else kernel.n_adders
 
 
 def table_lookups(function: str, cfg: dict) -> dict[str, int]:
@@ -145,8 +146,8 @@ class SaltStructure(ModelOptimizerPass):
             return False
         salt = _salt_functions()
         reuse = int(model.config.model_rf or 1)
-        # ParallelizationFactor P < N: hls4ml's per-particle layers take N / P partitions, one per clock
-        # (a Conv1D: hls4ml's PointwiseConv1D under Latency, a plain Conv1D under distributed arithmetic)
+        # ParallelizationFactor P < N: the per-particle layers take N / P partitions, one per clock
+        # (SaltPointwiseConv1D, a Conv1D, keeps hls4ml's n_partitions)
         steps = max([int(n.get_attr("n_partitions", 1)) for n in model.get_layers() if isinstance(n, Conv1D)], default=1)
         ii = reuse * steps
         layers = {}
@@ -157,22 +158,15 @@ class SaltStructure(ModelOptimizerPass):
                 node.set_attr("reuse_factor", ii)  # the function's PIPELINE II and ALLOCATION divisor
                 node.set_attr("n_groups", salt_groups(function, cfg))
                 layers[node.name] = {"function": function, "ii": ii, "groups": node.get_attr("n_groups")}
+            elif isinstance(node, SaltPointwiseConv1D):
+                # its group functions' PIPELINE II (hls4ml's reuse_factor attribute stays R: its DA pass refuses others)
+                function = function_of(node)
+                node.set_attr("pipeline_ii", ii)
+                node.set_attr("n_groups", groups_for(node.get_attr("out_width"), _pointwise_per_particle(node)))
+                layers[node.name] = {"function": function, "ii": ii, "groups": node.get_attr("n_groups")}
             else:
-                layer_ii = int(node.get_attr("reuse_factor", reuse))
-                if isinstance(node, Conv1D):
-                    parts = int(node.get_attr("n_partitions", 1))
-                    if node.get_attr("strategy", "").lower() == "distributed_arithmetic":
-                        layer_ii = parts  # conv1d_cl's partition loop runs at II = 1
-                    else:
-                        layer_ii = pointwise_latency_ii(
-                            parts,
-                            node.get_attr("out_width") // parts,
-                            node.get_attr("n_chan"),
-                            node.get_attr("n_filt"),
-                            layer_ii,
-                            node.get_weights("weight").nzeros,
-                        )
-                layers[node.name] = {"function": None, "ii": layer_ii, "groups": 1}
+                # hls4ml's own layers (the Dense after pooling, activations, adds): II = their ReuseFactor
+                layers[node.name] = {"function": None, "ii": int(node.get_attr("reuse_factor", reuse)), "groups": 1}
         if model.config.pipeline_style == "pipeline":
             model.config.pipeline_ii = ii
         model.config.config["SaltStructure"] = {
@@ -184,6 +178,19 @@ class SaltStructure(ModelOptimizerPass):
             "layers": layers,
         }
         return True
+
+
+def _pointwise_per_particle(node) -> int:
+    cfg = {"n_chan": node.get_attr("n_chan"), "n_filt": node.get_attr("n_filt"), "dense_da": node.get_attr("da_function")}
+    kernels = None
+    if strategy_of(node) == DA:
+        from salt_hls.estimate.project import read_da_kernels  # the adder count the static check reads
+
+        kernels = read_da_kernels(str(node.get_attr("da_codegen")))
+    per = pointwise_ops_per_particle(function_of(node), cfg, kernels)
+    if per is None:
+        raise ConfigError(f"{node.name}: hls4ml generated no adder graph {cfg['dense_da']} for this layer")
+    return per
 
 
 _registered = False
