@@ -141,6 +141,7 @@ def test_yosys_cells_map_to_resources():
             "RAMB18E2": 1,
             "MUXF7": 4,
             "SRL16E": 1,
+            "INV": 2,
             "IBUF": 9,
         }
     )
@@ -155,6 +156,7 @@ def test_yosys_cells_map_to_resources():
         "LUTRAM": 0,
         "SRL": 1,
         "MUXF": 4,
+        "INV": 2,
     }
     assert by_size == {"LUT2": 3, "LUT6": 5}
 

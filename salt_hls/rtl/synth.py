@@ -4,7 +4,7 @@ mapped to the project's resource names.
 
 The mapping: LUT = LUT1..LUT6 (also counted by size), FF = the FD* flip-flops, CARRY8 = CARRY8
 cells + half the CARRY4 cells (Yosys 0.70 builds UltraScale+ carry chains from CARRY4), DSP =
-DSP48E2, BRAM18 = RAMB18E2 + 2 x RAMB36E2, LUTRAM/SRL cells and the F7/F8/F9 muxes listed
+DSP48E2, BRAM18 = RAMB18E2 + 2 x RAMB36E2, LUTRAM/SRL cells, INV cells and the F7/F8/F9 muxes listed
 separately. These are Yosys's mapping before place and route; Vivado's synthesis optimizes
 differently (it packs more into LUT6_2 and retimes), so read them as an open, reproducible
 count rather than a vendor result.
@@ -56,7 +56,7 @@ class YosysResult:
 
 
 def resources_from_cells(cells: dict) -> tuple[dict, dict]:
-    """({LUT, FF, CARRY8, DSP, BRAM18, URAM, LUTRAM, SRL, MUXF}, {LUT1: n, ...}) from Yosys cell counts."""
+    """({LUT, FF, CARRY8, DSP, BRAM18, URAM, LUTRAM, SRL, MUXF, INV}, {LUT1: n, ...}) from Yosys cell counts."""
     by_size = {k: int(v) for k, v in sorted(cells.items()) if re.fullmatch(r"LUT[1-6]", k)}
     ff = sum(int(v) for k, v in cells.items() if re.fullmatch(r"FD[A-Z]{2}(_1)?", k))
     res = {
@@ -71,6 +71,8 @@ def resources_from_cells(cells: dict) -> tuple[dict, dict]:
         "LUTRAM": sum(int(v) for k, v in cells.items() if k.startswith(("RAM32", "RAM64", "RAM128", "RAM256"))),
         "SRL": sum(int(v) for k, v in cells.items() if k.startswith("SRL")),
         "MUXF": sum(int(v) for k, v in cells.items() if k.startswith("MUXF")),
+        # inverters Yosys leaves as INV cells (not in LUT): Vivado makes each a LUT1 or folds it into a LUT
+        "INV": int(cells.get("INV", 0)),
     }
     return res, by_size
 
