@@ -16,7 +16,7 @@ from salt_hls.data.jets import CLASS_NAMES, FEATURE_NAMES, file_sha256, load_jet
 from salt_hls.data.preprocess import Normalization, out_of_range, prepare, split_indices
 from salt_hls.errors import ConfigError, DataError
 from salt_hls.metrics import classifier_metrics
-from salt_hls.model.builders import ModelSpec, build_model
+from salt_hls.model.builders import TABLE_SETTINGS, ModelSpec, build_model
 from salt_hls.model.io import load_model, save_model
 
 
@@ -62,11 +62,9 @@ def _portable_path(path) -> str:
 def _load_init(init_from, spec: ModelSpec):
     model, meta = load_model(init_from)
     init_spec = ModelSpec.from_dict(meta["spec"]) if "spec" in meta else None
-    if init_spec is None or {**init_spec.to_dict(), "quantized": None, "quant": None} != {
-        **spec.to_dict(),
-        "quantized": None,
-        "quant": None,
-    }:
+    # formats and tables hold no weights: any of them may start from any other's weights
+    free = dict.fromkeys(("quantized", "quant", *TABLE_SETTINGS))
+    if init_spec is None or {**init_spec.to_dict(), **free} != {**spec.to_dict(), **free}:
         raise ConfigError(f"--init-from {init_from}: its architecture differs from the model being trained")
     return model, meta
 
@@ -115,11 +113,13 @@ def train(
         from salt_hls.model.widths import keras_accuracy_of, search_activation_widths
 
         n = min(width_search.eval_jets, len(yva))
-        accuracy_of = keras_accuracy_of(spec, init_model.get_weights(), Xva[:n], yva[:n])
+        accuracy_of = keras_accuracy_of(init_model.get_weights(), Xva[:n], yva[:n])
         search_record = search_activation_widths(
             spec, accuracy_of, width_search, log=lambda m: print(f"width search: {m}", flush=True)
         )
-        spec = ModelSpec.from_dict({**spec.to_dict(), "quant": {**spec.quant, **search_record["formats"]}})
+        spec = ModelSpec.from_dict(
+            {**spec.to_dict(), **search_record["tables"], "quant": {**spec.quant, **search_record["formats"]}}
+        )
         set_seeds(settings.seed)
     model = build_model(spec)
     if init_model is not None:

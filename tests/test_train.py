@@ -126,7 +126,7 @@ def test_training_with_a_width_search_records_it_and_trains_with_its_formats(tra
         TrainSettings(epochs=1, patience=1, batch_size=64),
         init_from=start,
         verbose=0,
-        width_search=WidthSearchSettings(tolerance=0.99, min_bits=12, eval_jets=100, sites=("head.result",)),
+        width_search=WidthSearchSettings(tolerance=0.99, min_bits=12, eval_jets=100, sites=("head.result",), tables=False),
     )
     ws = meta["width_search"]
     assert [t["format"] for t in ws["trials"]] == ["15,5", "14,4", "13,3", "12,2"]

@@ -80,6 +80,9 @@ def generate_jets_cmd(out, per_class, particles, seed, underlying_event):
 @click.option("--d-model", default=16, show_default=True, type=int)
 @click.option("--heads", default=4, show_default=True, type=int)
 @click.option("--ffn-dim", default=16, show_default=True, type=int, help="Hidden width of the feed-forward block.")
+@click.option("--softmax-table-size", default=1024, show_default=True, type=int, help="Entries of the exp and 1/sum tables.")
+@click.option("--softmax-table-bits", default=16, show_default=True, type=int, help="Width of the exp and 1/sum entries.")
+@click.option("--tanh-table-size", default=1024, show_default=True, type=int, help="Entries of the DynamicTanh table.")
 @click.option("--head-dim", "head_width", default=16, show_default=True, type=int, help="Hidden width of the classifier head.")
 @click.option(
     "--quant",
@@ -124,6 +127,9 @@ def train(
     d_model,
     heads,
     ffn_dim,
+    softmax_table_size,
+    softmax_table_bits,
+    tanh_table_size,
     head_width,
     quant_items,
     sort,
@@ -157,6 +163,9 @@ def train(
         classifier_dim=head_width,
         quantized=not float_model,
         quant=quant,
+        softmax_table_size=softmax_table_size,
+        softmax_table_bits=softmax_table_bits,
+        tanh_table_size=tanh_table_size,
     )
     settings = TrainSettings(
         epochs=epochs,

@@ -21,6 +21,8 @@ from salt_hls.model.quantize import QuantConfig
 
 ARCHITECTURES = ("salt", "linformer", "deepsets")
 # Settings renamed since models were shipped: the old key in a metadata.json -> the field it means.
+# Settings that shape the firmware's tables and hold no weights (see ModelSpec).
+TABLE_SETTINGS = ("softmax_table_size", "softmax_table_bits", "tanh_table_size")
 RENAMED_SETTINGS = {"head_dim": "classifier_dim"}  # the classifier's hidden width, never d_model / n_heads
 
 
@@ -39,15 +41,35 @@ class ModelSpec:
     deepsets_width: int = 32
     quantized: bool = True
     quant: dict = field(default_factory=dict)  # site -> format overrides of DEFAULT_SITES
+    # The firmware's look-up tables (salt_hls.tables): entries (powers of two) and the softmax's
+    # exp / reciprocal entry width. Like the formats they hold no weights: a float twin starts any.
+    softmax_table_size: int = 1024
+    softmax_table_bits: int = 16
+    tanh_table_size: int = 1024
 
     def __post_init__(self):
         if self.architecture not in ARCHITECTURES:
             raise ConfigError(f"unknown architecture {self.architecture!r}; choose one of {', '.join(ARCHITECTURES)}")
         self.conv_heights = tuple(self.conv_heights)
-        for name in ("n_particles", "n_features", "n_classes", "d_model", "n_heads", "ffn_dim", "classifier_dim"):
+        for name in (
+            "n_particles",
+            "n_features",
+            "n_classes",
+            "d_model",
+            "n_heads",
+            "ffn_dim",
+            "classifier_dim",
+            *TABLE_SETTINGS,
+        ):
             v = getattr(self, name)
             if not isinstance(v, int) or v < 1:
                 raise ConfigError(f"{name} must be a positive integer, got {v!r}")
+        for name in ("softmax_table_size", "tanh_table_size"):
+            v = getattr(self, name)
+            if v < 2 or v & (v - 1):
+                raise ConfigError(f"{name} must be a power of two >= 2, got {v}")
+        if not 2 <= self.softmax_table_bits <= 32:
+            raise ConfigError(f"softmax_table_bits must be 2..32, got {self.softmax_table_bits}")
         if self.architecture != "deepsets" and self.d_model % self.n_heads:
             raise ConfigError(f"d_model = {self.d_model} is not divisible by {self.n_heads} heads")
         if self.architecture == "salt":
@@ -138,17 +160,23 @@ def _transformer(spec: ModelSpec, f: _Factory, inputs, x):
     s = AttentionScores(h, quant=f.sites("score", "result"), name="scores")([qkv["q"], kt])
     if spec.architecture == "salt":
         s = LogitConv(spec.conv_heights, quant=f.sites("conv", "weight", "bias", "result"), name="logit_conv")(s)
-    a = PartitionSoftmax(quant=f.sites("softmax", "result"), name="attn_softmax")(s)
+    a = PartitionSoftmax(
+        exp_size=spec.softmax_table_size,
+        inv_size=spec.softmax_table_size,
+        table_bits=spec.softmax_table_bits,
+        quant=f.sites("softmax", "result"),
+        name="attn_softmax",
+    )(s)
     o = WeightedValues(h, quant=f.sites("attn", "result"), name="attn_values")([a, vt])
     o = f.dense(spec.d_model, "out", "attn_out")(o)
     o = f.act("out.result", "attn_out_quant")(o)
     dyt_q = f.sites("dyt", "weight", "result")
-    x = DynamicTanh(quant=dyt_q, name="dyt1")(tf.keras.layers.Add(name="res1")([x, o]))
+    x = DynamicTanh(table_size=spec.tanh_table_size, quant=dyt_q, name="dyt1")(tf.keras.layers.Add(name="res1")([x, o]))
     y = f.dense(spec.ffn_dim, "ffn", "ffn1")(x)
     y = f.act("ffn.hidden", "ffn1_relu", relu=True)(y)
     y = f.dense(spec.d_model, "ffn", "ffn2")(y)
     y = f.act("ffn.result", "ffn2_quant")(y)
-    x = DynamicTanh(quant=dyt_q, name="dyt2")(tf.keras.layers.Add(name="res2")([x, y]))
+    x = DynamicTanh(table_size=spec.tanh_table_size, quant=dyt_q, name="dyt2")(tf.keras.layers.Add(name="res2")([x, y]))
     x = tf.keras.layers.GlobalMaxPooling1D(name="pool")(x)
     return _head(spec, f, inputs, x, spec.architecture)
 
