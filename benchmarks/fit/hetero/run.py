@@ -14,6 +14,11 @@ loss (cross-entropy + β · EBOPs) with patience `--patience`, best weights rest
 halved after max(2, patience // 3) flat epochs, at most `--epochs` epochs.
 
     nice -n 10 python benchmarks/fit/hetero/run.py --betas 1e-8 1e-7 1e-6 [--epochs 8] [--work /tmp/hetero]
+        [--search-widths POINTS] [--init-from FLOAT_TWIN]
+
+--search-widths narrows the activation sites and tables first (salt_hls.model.widths, POINTS of
+validation accuracy in all) and trains with the formats found; --init-from starts from another float
+twin (the model names then carry its directory name).
 
 writes benchmarks/fit/hetero/results.json and results.md (after every β), and the trained models
 to benchmarks/fit/hetero/models/salt_n32_h<β>. --append adds rows to the stored results (the
@@ -104,6 +109,14 @@ def correlation(rows: list, key_x: str, key_y: str) -> float | None:
     return float(np.corrcoef(x, y)[0, 1])
 
 
+def activations(run: dict) -> str:
+    ws = run.get("width_search")
+    if ws is None:
+        return "per-site defaults"
+    bits = ws["activation_bits_per_jet"]
+    return f"searched ({100 * ws['settings']['tolerance']:g} pt): {bits['final']:,} bits/jet (was {bits['start']:,})"
+
+
 def write(results: dict) -> None:
     runs = results["runs"]
     results["correlation"] = {
@@ -119,15 +132,15 @@ def write(results: dict) -> None:
         "summed over every constant multiply). LUT ... latency: `salt-hls estimate` of the project converted with "
         "`--dense-strategy distributed_arithmetic`, Vitis, xcvu13p, 5 ns, II = 1; fits: l1t-default budget.",
         "",
-        "| model | β | epochs | accuracy | EBOPs | pruned | LUT | FF | DSP | BRAM18 | latency | fits |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| model | β | activations | epochs | accuracy | EBOPs | pruned | LUT | FF | DSP | BRAM18 | latency | fits |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in runs:
         c = r["cost"]
         pruned = sum(x["pruned"] for x in r["layers"])
         weights = r.get("weights", "")
         lines.append(
-            f"| {r['model']} | {r['beta']} | {r.get('epochs_run', '—')} | {100 * r['accuracy']:.2f} % | {r['ebops']:,.0f} | "
+            f"| {r['model']} | {r['beta']} | {activations(r)} | {r.get('epochs_run', '—')} | {100 * r['accuracy']:.2f} % | {r['ebops']:,.0f} | "
             f"{pruned}/{weights} | {c['LUT']:,} ({c['pct']['LUT']} %) | {c['FF']:,} ({c['pct']['FF']} %) | "
             f"{c['DSP']:,} ({c['pct']['DSP']} %) | {c['BRAM18']:,} | {c['latency_ns']} ns | {'yes' if c['fits'] else 'no'} |"
         )
@@ -148,19 +161,22 @@ def main(argv=None) -> int:
     ap.add_argument("--patience", type=int, default=3)
     ap.add_argument("--ramp", type=int, default=2)
     ap.add_argument("--work", type=Path, default=Path("/tmp/hetero"))
+    ap.add_argument("--search-widths", type=float, default=None, help="activation width search budget, in points")
+    ap.add_argument("--init-from", type=Path, default=FLOAT_TWIN)
     ap.add_argument("--append", action="store_true", help="add rows to the stored results.json")
     ap.add_argument("--render", action="store_true", help="only rewrite results.md from results.json")
     args = ap.parse_args(argv)
     if args.render:
         write(json.loads((HERE / "results.json").read_text()))
         return 0
-    for p in (JETS, FLOAT_TWIN, BUDGET):
+    for p in (JETS, args.init_from, BUDGET):
         if not p.exists():
             sys.exit(f"missing {p}")
 
     from salt_hls.model.builders import ModelSpec
     from salt_hls.model.hetero import HeteroSettings
     from salt_hls.model.io import load_metadata
+    from salt_hls.model.widths import WidthSearchSettings
     from salt_hls.train import TrainSettings, train
 
     args.work.mkdir(parents=True, exist_ok=True)
@@ -191,15 +207,21 @@ def main(argv=None) -> int:
             }
         )
         write(results)
-    spec = ModelSpec.from_dict(load_metadata(FLOAT_TWIN)["spec"])
+    spec = ModelSpec.from_dict(load_metadata(args.init_from)["spec"])
     spec = ModelSpec.from_dict({**spec.to_dict(), "quantized": True})
     settings = TrainSettings(epochs=args.epochs, patience=args.patience, batch_size=512, learning_rate=5e-4, seed=0)
     for beta in args.betas:
-        out = HERE / "models" / f"salt_n32_h{beta:g}"
+        name = f"salt_n32_h{beta:g}"
+        if args.search_widths is not None:
+            name += f"_w{args.search_widths:g}"
+        if args.init_from.resolve() != FLOAT_TWIN.resolve():
+            name += f"_{args.init_from.name}"
+        out = HERE / "models" / name
         if out.exists():
             shutil.rmtree(out)
         hs = HeteroSettings(beta=beta, ramp_epochs=args.ramp)
-        meta = train(JETS, spec, out, settings, init_from=FLOAT_TWIN, hetero=hs, verbose=2)
+        ws = None if args.search_widths is None else WidthSearchSettings(tolerance=args.search_widths / 100.0)
+        meta = train(JETS, spec, out, settings, init_from=args.init_from, hetero=hs, width_search=ws, verbose=2)
         h = meta["hetero"]
         c = cost(out, args.work)
         results["runs"].append(
@@ -215,6 +237,24 @@ def main(argv=None) -> int:
                 "layers": layer_rows(h["layers"], c["layer_lut"]),
                 "cost": c,
                 "settings": hs.to_dict(),
+                "init_from": str(args.init_from.resolve().relative_to(ROOT)),
+                **(
+                    {}
+                    if ws is None
+                    else {
+                        "width_search": {
+                            k: meta["width_search"][k]
+                            for k in (
+                                "settings",
+                                "start_accuracy",
+                                "final_accuracy",
+                                "changed",
+                                "activation_bits_per_jet",
+                                "seconds",
+                            )
+                        }
+                    }
+                ),
             }
         )
         write(results)
