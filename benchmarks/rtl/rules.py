@@ -135,12 +135,13 @@ def write_markdown(results: dict) -> None:
         "selects), figures per copy. d = fraction bits dropped, o = integer bits dropped. LUT = LUT1..LUT6 cells "
         "(all LUT2 here); CARRY8 = Yosys's CARRY4 / 2.",
         "",
-        "| case | source | destination | Yosys LUT | Yosys CARRY8 | estimate (rule now) | previous rule | da4ml cost |",
-        "|---|---|---|---|---|---|---|---|",
+        "| case | source | destination | Yosys LUT | Yosys INV | Yosys CARRY8 | estimate (rule now) | previous rule | da4ml cost |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results["casts"]:
         lines.append(
-            f"| {r['case']} | {r['src']} | {r['dst']} | {r['yosys_luts_each']:g} | {r['yosys_carry8_each']:g} | "
+            f"| {r['case']} | {r['src']} | {r['dst']} | {r['yosys_luts_each']:g} | {r['yosys'].get('INV', 0) / COPIES:g} | "
+            f"{r['yosys_carry8_each']:g} | "
             f"{r['estimate_luts_each']:g} | {r['previous_rule_luts_each']:g} | {r['da4ml_luts_each']:g} |"
         )
     lines += [
@@ -148,13 +149,13 @@ def write_markdown(results: dict) -> None:
         "Held values: a 16-bit input waits for a chain of n casts (da4ml pipelines it at 5 ns), then is added to "
         "the chain's result. The held input's register chain is what the SRL cells are (the chain itself has none).",
         "",
-        "| chain | pipeline stages | Yosys LUT | FF | SRL cells | SRL per held bit |",
-        "|---|---|---|---|---|---|",
+        "| chain | pipeline stages | Yosys LUT | INV | FF | SRL cells | SRL per held bit |",
+        "|---|---|---|---|---|---|---|",
     ]
     for r in results["holds"]:
         y = r["yosys"]
         lines.append(
-            f"| {r['chain_steps']} casts | {r['pipeline_depth']} | {y['LUT']} | {y['FF']} | {y['SRL']} | {y['SRL'] / 16:g} |"
+            f"| {r['chain_steps']} casts | {r['pipeline_depth']} | {y['LUT']} | {y.get('INV', 0)} | {y['FF']} | {y['SRL']} | {y['SRL'] / 16:g} |"
         )
     (HERE / "rules.md").write_text("\n".join(lines) + "\n")
 
