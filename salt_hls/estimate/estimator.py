@@ -154,8 +154,8 @@ def estimate_project(path: str | Path, options: EstimateOptions | None = None) -
         slow = [lc.name for lc in costs if lc.extra_cycles]
         if slow:
             notes.append(
-                f"{len(slow)} pointwise layers ({', '.join(slow)}) have hls4ml's default ParallelizationFactor 1: each "
-                f"processes one particle per cycle, so hls4ml chose the dataflow style and the II is {sched.interval}; "
+                f"{len(slow)} pointwise layers ({', '.join(slow)}) have ParallelizationFactor P < N: each takes the N "
+                f"particles over N / P cycles, so hls4ml chose the dataflow style and the II is {sched.interval}; "
                 "ParallelizationFactor = N on those layers gives the pipeline style and II = ReuseFactor"
             )
     strategy = require(project.summary, "strategy", project.path)
