@@ -81,7 +81,13 @@ def uniform_ebops(model_dir: Path) -> dict:
         "ebops": s["ebops"],
         "weights": sum(v["weights"] for v in s["layers"].values()),
         "layers": {
-            k: {"ebops": v["ebops"], "pruned": v["pruned"], "mean_bits": v["mean_bits"], "widest": v["widest"]}
+            k: {
+                "ebops": v["ebops"],
+                "pruned": v["pruned"],
+                "mean_bits": v["mean_bits"],
+                "widest": v["widest"],
+                "weights": v["weights"],
+            }
             for k, v in s["layers"].items()
         },
     }
@@ -96,6 +102,7 @@ def layer_rows(ebops_layers: dict, layer_lut: dict) -> list:
             "pruned": v["pruned"],
             "mean_bits": v["mean_bits"],
             "widest": v["widest"],
+            "weights": v.get("weights"),
         }
         for k, v in ebops_layers.items()
     ]
@@ -151,7 +158,104 @@ def write(results: dict) -> None:
         f"per constant-weight layer (EBOPs vs that layer's estimated LUT, all rows): {corr['layer_ebops_vs_layer_lut']}.",
         "",
     ]
+    lines += pareto_lines(runs) + layer_lines(runs)
     (HERE / "results.md").write_text("\n".join(lines) + "\n")
+    plot(runs)
+
+
+def _points(runs: list) -> list[dict]:
+    """The runs as salt_hls.scan.results rows (status, accuracy, LUT), keeping the run."""
+    return [{"status": "ok", "accuracy": r["accuracy"], "LUT": r["cost"]["LUT"], "run": r} for r in runs]
+
+
+def pareto_lines(runs: list) -> list[str]:
+    from salt_hls.scan.results import pareto
+
+    front = pareto(_points(runs), "l1t-default")
+    lines = [
+        "## Pareto front, accuracy vs estimated LUT",
+        "",
+        "Rows no other row beats on both accuracy and LUTs, most accurate first (plot: `pareto_n32.png`).",
+        "",
+        "| model | accuracy | LUT | DSP | latency | fits l1t-default | train time |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for p in front:
+        r, c = p["run"], p["run"]["cost"]
+        t = r.get("train_seconds")
+        lines.append(
+            f"| {r['model']} | {100 * r['accuracy']:.2f} % | {c['LUT']:,} ({c['pct']['LUT']} %) | {c['DSP']:,} | "
+            f"{c['latency_ns']} ns | {'yes' if c['fits'] else 'no'} | {'—' if t is None else f'{t / 60:.1f} min'} |"
+        )
+    return [*lines, ""]
+
+
+def layer_lines(runs: list) -> list[str]:
+    """Mean bits per weight (pruned ones count 0) and pruned weights, per constant-weight layer and run."""
+    names = [row["layer"] for row in runs[0]["layers"]]
+    lines = [
+        "## Weights per layer: mean bits per weight (a pruned weight counts 0), pruned weights",
+        "",
+        "| model | " + " | ".join(names) + " |",
+        "|---|" + "---|" * len(names),
+    ]
+    for r in runs:
+        by = {row["layer"]: row for row in r["layers"]}
+        cells = []
+        for n in names:
+            row = by.get(n)
+            if row is None:
+                cells.append("—")
+            elif row.get("weights"):
+                cells.append(f"{row['mean_bits']:.1f} b, {100 * row['pruned'] / row['weights']:.0f} % pruned")
+            else:  # rows stored before the per-layer weight count was kept
+                cells.append(f"{row['mean_bits']:.1f} b, {row['pruned']} pruned")
+        lines.append(f"| {r['model']} | " + " | ".join(cells) + " |")
+    return [*lines, ""]
+
+
+def plot(runs: list) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from salt_hls.scan.results import pareto
+
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharey=True)
+    for ax, key, label in ((axes[0], "LUT", "LUT (estimate)"), (axes[1], "latency_ns", "latency [ns] (estimate)")):
+        for r in runs:
+            searched = "width_search" in r
+            ax.scatter(
+                r["cost"][key],
+                100 * r["accuracy"],
+                marker="s" if searched else "o",
+                color="tab:orange" if searched else "tab:gray",
+                label=None,
+            )
+        ax.set_xlabel(label)
+        ax.grid(alpha=0.3)
+    front = [p["run"] for p in pareto(_points(runs), "l1t-default")]
+    axes[0].plot(
+        [r["cost"]["LUT"] for r in front], [100 * r["accuracy"] for r in front], "-", color="tab:blue", lw=1, label="Pareto front"
+    )
+    from salt_hls.budget.check import load_budget
+    from salt_hls.devices import lookup_part
+
+    budget = load_budget(BUDGET)
+    lut_pct = budget.resource_max_pct["LUT"]
+    lut_max = lookup_part(budget.part).totals()["LUT"] * lut_pct / 100
+    axes[0].axvline(lut_max, color="tab:red", ls="--", lw=1, label=f"l1t-default LUT ({lut_pct:g} % of {budget.part})")
+    axes[1].axvline(budget.latency_max_ns, color="tab:red", ls="--", lw=1, label="l1t-default latency")
+    axes[0].scatter([], [], marker="o", color="tab:gray", label="per-site default activations")
+    axes[0].scatter([], [], marker="s", color="tab:orange", label="searched activation widths")
+    axes[0].set_ylabel("test accuracy [%]")
+    axes[0].legend(fontsize=8)
+    axes[1].legend(fontsize=8)
+    fig.suptitle("SAL-T N = 32, heterogeneous weights (II = 1, 5 ns, estimate)")
+    fig.tight_layout()
+    fig.savefig(HERE / "pareto_n32.png", dpi=110)
+    plt.close(fig)
 
 
 def main(argv=None) -> int:
