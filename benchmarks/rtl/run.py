@@ -107,7 +107,8 @@ def bench_model(name: str, work: Path, results: dict, args) -> None:
     rom_layers, _ = estimate_layers(project, "--tables", "lut")  # the tables as LUT-ROMs, as Yosys builds them
     entry = results["models"].setdefault(name, {})
     entry.update({"convert_and_estimate_s": round(time.time() - t0, 1), "estimate_total": est_total})
-    entry.setdefault("layers", {})
+    for lname, row in entry.setdefault("layers", {}).items():  # every row with this run's estimator (its rules may have changed)
+        row["estimate"], row["estimate_tables_lut"] = est_layers.get(lname), rom_layers.get(lname)
     clock = project_clock(project)
     ref, metadata = load_reference(project)
     tracer = Tracer(ref)
