@@ -78,7 +78,7 @@ def main(argv=None) -> int:
             "epochs_run": prev["training"]["epochs_run"],
             "epochs_cap": prev["training"]["settings"]["epochs"],
         },
-        "command": "python benchmarks/accuracy/seeds.py " + " ".join(argv or sys.argv[1:]),
+        "command": " ".join(["python benchmarks/accuracy/seeds.py", *(argv or sys.argv[1:])]),
     }
     (HERE / "seeds.json").write_text(json.dumps(summary, indent=2) + "\n")
     lines = [
@@ -87,7 +87,7 @@ def main(argv=None) -> int:
         f"Made by `{summary['command']}` (recipe in its docstring: cap 200 epochs, patience 12, batch 512, lr 2e-3; "
         "test split of the shared jets, split seed 0).",
         "",
-        "| seed | accuracy | AUC | epochs (early stop) | best val loss | train time (2 cores) |",
+        "| seed | accuracy | AUC | epochs (early stop) | best val loss | train time (2 cores, shared with other jobs) |",
         "|---|---|---|---|---|---|",
     ]
     for r in rows:
@@ -105,7 +105,7 @@ def main(argv=None) -> int:
         f"{100 * p['accuracy']:.2f} %.",
         "",
     ]
-    (HERE / "seeds.md").write_text("\n".join(lines))
+    (HERE / "seeds.md").write_text("\n".join(lines) + "\n")
     return 0
 
 
