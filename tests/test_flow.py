@@ -49,7 +49,7 @@ def test_flow_on_shipped_n16(tmp_path, shared_jets_path, capsys):
 
     _print_flow(s)  # the table `salt-hls flow` prints without --json
     table = capsys.readouterr().out
-    assert table.count("latency 37 cycles") == 1 and "836,052" in table and "fits the budget" in table
+    assert table.count("latency 37 cycles") == 1 and "806,247" in table and "fits the budget" in table
     assert "budget: LUT (estimate)" in table and "post-synthesis" not in table
     progress = res.stderr.splitlines()
     assert progress[:2] == [
