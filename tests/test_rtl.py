@@ -175,22 +175,32 @@ def test_verilator_bit_exact_on_adversarial_jets(tiny, tmp_path):
     assert result == {"n_jets": 200, "n_bit_exact": 200, "first_mismatch_jet": None, "first_mismatch_layer": None}
 
 
+SPLIT = {"seed": 3, "fractions": [0.7, 0.1, 0.2]}  # as `salt-hls train` records it: 60 of tiny_jets' 300 held out
+
+
 @pytest.fixture(scope="module")
-def tiny_project(tmp_path_factory):
-    from salt_hls.hls.convert import convert
+def tiny_model_dir(tmp_path_factory):
     from salt_hls.model.io import save_model
-    from salt_hls.settings import ConvertSettings
 
     model, spec = _tiny_model()
-    root = tmp_path_factory.mktemp("rtl")
     meta = {
         "spec": spec.to_dict(),
         "sort": "kt",
         "normalization": {"center": [0.0, 0.0, 0.0], "scale": [0.02, 0.02, 0.02], "features": ["pt", "deta", "dphi"]},
+        "data": {"split": SPLIT},
     }
-    save_model(model, root / "model", meta)
-    convert(root / "model", root / "prj", ConvertSettings())
-    return root / "prj"
+    path = tmp_path_factory.mktemp("rtl") / "model"
+    save_model(model, path, meta)
+    return path
+
+
+@pytest.fixture(scope="module")
+def tiny_project(tiny_model_dir):
+    from salt_hls.hls.convert import convert
+    from salt_hls.settings import ConvertSettings
+
+    convert(tiny_model_dir, tiny_model_dir.parent / "prj", ConvertSettings())
+    return tiny_model_dir.parent / "prj"
 
 
 def test_cli_writes_verilog_and_manifest(tiny_project, tmp_path):
@@ -216,46 +226,84 @@ def test_cli_refuses_a_folder_that_is_not_a_project(tmp_path):
     assert r.exit_code == 2 and "is not a project written by `salt-hls convert`" in r.output
 
 
-@pytest.mark.slow
-def test_cli_verilator_and_yosys_on_one_layer(tiny_project, tiny_jets, tmp_path):
-    """The command end to end on held-out jets, and Yosys on one small layer in the report schema."""
+def test_test_split_is_csims_held_out_part_and_needs_jets(tiny_project, tiny_jets, tmp_path):
     from salt_hls.cli import main
-    from salt_hls.rtl.flow import project_clock, synthesize_layers
+    from salt_hls.data.jets import load_jets
+    from salt_hls.data.preprocess import split_indices
+    from salt_hls.rtl.flow import _select_jets
+
+    r = CliRunner().invoke(main, ["rtl", str(tiny_project), "--out", str(tmp_path / "o"), "--test-split", "--no-synth"])
+    assert r.exit_code == 2 and r.output.strip().splitlines()[-1] == (
+        "error: --test-split selects the held-out part of a jets file: give the file with --jets"
+    )
+    assert not (tmp_path / "o").exists()  # refused before tracing
+    held_out = split_indices(300, 3, (0.7, 0.1, 0.2))[2]
+    assert len(held_out) == 60
+    jets = _select_jets(tiny_project, tiny_jets, 7, test_split=True)
+    np.testing.assert_array_equal(jets.features, load_jets(tiny_jets).features[held_out[:7]])
+
+
+@pytest.mark.slow
+def test_flow_rtl_verilator_and_yosys_on_one_layer(tiny_model_dir, tiny_jets, tmp_path):
+    """`flow --rtl-no-synth`: convert -> C simulation -> estimate -> Verilator on the same held-out
+    jets; then Yosys on one small layer in the report schema, and the budget checked on the
+    strongest evidence: each figure from the open synthesis where it has one, else the estimate.
+    (Yosys on every layer of even this model takes minutes: `flow --rtl` is run by hand.)"""
+    from salt_hls.budget.check import evaluate_strongest, load_budget
+    from salt_hls.cli import main
+    from salt_hls.flow import DEFAULT_BUDGET
+    from salt_hls.rtl.flow import TOP, layer_totals, load_reference, open_synthesis_report, project_clock, synthesize_layers
     from salt_hls.rtl.trace import Tracer
     from salt_hls.vendor.report import load_report
 
-    r = CliRunner().invoke(
-        main,
-        [
-            "rtl",
-            str(tiny_project),
-            "--out",
-            str(tmp_path / "rtl"),
-            "--jets",
-            str(tiny_jets),
-            "--max-jets",
-            "40",
-            "--no-synth",
-            "--json",
-        ],
+    out = tmp_path / "flow"
+    args = ["flow", str(tiny_model_dir), "--jets", str(tiny_jets), "--test-split", "--max-jets", "20", "--out", str(out)]
+    r = CliRunner().invoke(main, [*args, "--rtl-no-synth", "--json"])
+    s = json.loads(r.stdout)
+    assert r.exit_code == (0 if s["budget"]["fits"] else 3), r.output
+    v = s["rtl"]
+    assert v["jets"] == {"file": str(tiny_jets), "split": "test", "count": 20}
+    assert s["csim"]["n_jets"] == s["csim"]["n_bit_exact"] == v["n_jets"] == v["n_bit_exact"] == 20 and s["bit_exact"]
+    assert v["synth"] is None and v["report"] is None and not (out / "rtl" / "report.json").exists()
+    assert [row["figure"] for row in s["budget"]["rows"]][-5:] == [
+        "LUT (estimate)",
+        "FF (estimate)",
+        "DSP (estimate)",
+        "BRAM18 (estimate)",
+        "URAM (estimate)",
+    ]
+
+    project = out / "project"
+    layers = synthesize_layers(
+        Tracer(load_reference(project)[0]), project_clock(project), tmp_path / "layers", only=["res1"], log=lambda m: None
     )
-    assert r.exit_code == 0, r.output
-    line = json.loads(r.output.strip().splitlines()[-1])
-    assert line["n_jets"] == line["n_bit_exact"] == 40
-
-    from salt_hls.rtl.flow import load_reference
-
-    ref, _ = load_reference(tiny_project)
-    layers = synthesize_layers(Tracer(ref), project_clock(tiny_project), tmp_path / "layers", only=["res1"], log=lambda m: None)
     (one,) = layers
     assert one.copies == N and one.resources["LUT"] > 0 and one.resources["CARRY8"] > 0 and one.resources["DSP"] == 0
-    from salt_hls.rtl.flow import TOP, layer_totals, open_synthesis_report
-
     totals = layer_totals(layers)
     assert totals["resources"]["LUT"] == N * one.resources["LUT"]
-    report = open_synthesis_report(totals["resources"], project_clock(tiny_project), 3, {"yosys": "Yosys 0.70"}, "test", [], [])
+    report = open_synthesis_report(
+        totals["resources"], project_clock(project), v["pipeline_depth"], {"yosys": "Yosys 0.70"}, "test", [], []
+    )
     path = tmp_path / "report.json"
     path.write_text(report.to_json())
     back = load_report(path)
     assert back.kind == "open-synthesis" and back.top == TOP
     assert back.resources["post_synthesis"]["LUT"] == N * one.resources["LUT"]
+
+    estimate = load_report(out / "estimate.json")
+    check = evaluate_strongest([estimate, back], load_budget(DEFAULT_BUDGET))
+    rows = {row.figure: row.value for row in check.rows}
+    assert list(rows) == [
+        "clock target (open synthesis)",
+        "clock estimate (estimate)",  # Yosys does no timing: the estimate's figure, named as such
+        "interval (II) max (open synthesis)",
+        "latency max (open synthesis)",
+        "LUT (open synthesis)",
+        "FF (open synthesis)",
+        "DSP (open synthesis)",
+        "BRAM18 (open synthesis)",
+        "URAM (open synthesis)",
+    ]
+    assert rows["latency max (open synthesis)"] == v["latency_ns"] == 5.0 * v["pipeline_depth"]
+    assert rows["clock estimate (estimate)"] == estimate.clock_estimate_ns
+    assert rows["LUT (open synthesis)"] == round(100 * N * one.resources["LUT"] / 1_728_000, 4)  # VU13P

