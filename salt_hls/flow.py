@@ -1,5 +1,7 @@
 """The whole flow on one model: convert -> C simulation checked bit for bit against the
-reference -> resource/latency estimate -> budget check, with one summary."""
+reference -> resource/latency estimate -> (optionally) the open RTL evidence: da4ml's Verilog,
+Verilator bit-exact on the same jets, Yosys per layer -> budget check on the strongest evidence,
+with one summary."""
 
 from __future__ import annotations
 
@@ -7,8 +9,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from salt_hls.budget.check import evaluate as check_budget
-from salt_hls.budget.check import load_budget
+from salt_hls.budget.check import evaluate_strongest, load_budget
 from salt_hls.settings import ConvertSettings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,8 +27,12 @@ def run_flow(
     test_split: bool = False,
     force: bool = False,
     progress: Callable[[str], None] | None = None,
+    rtl: bool = False,
+    rtl_synth: bool = True,
 ) -> dict:
-    """`progress`, when given, is told each step as it starts (the CLI prints it to stderr)."""
+    """`progress`, when given, is told each step as it starts (the CLI prints it to stderr).
+    `rtl` adds `salt-hls rtl` on the converted project into OUT/rtl (Yosys unless not `rtl_synth`);
+    the budget is then checked on its open-synthesis report where it has a figure."""
     from salt_hls.data.jets import load_jets
     from salt_hls.estimate.estimator import estimate_project, write_estimate
     from salt_hls.evaluate import model_inputs
@@ -62,14 +67,26 @@ def run_flow(
     say("estimating resources and latency")
     report = estimate_project(project)
     write_estimate(report, out_dir / "estimate.json")
+    evidence = [report]
+    rtl_summary = None
+    if rtl:
+        # Imported here: the rtl step needs da4ml, Verilator and Yosys only when asked for.
+        from salt_hls.rtl.flow import run_rtl
+        from salt_hls.vendor.report import load_report
+
+        say(f"tracing the firmware to Verilog (da4ml) into {out_dir / 'rtl'}")
+        rtl_summary = run_rtl(project, out_dir / "rtl", synth=rtl_synth, log=say, test_split=test_split, jets=csim_jets)
+        if "report" in rtl_summary:
+            evidence.append(load_report(rtl_summary["report"]))
     say(f"checking against the budget {budget_path}")
-    check = check_budget(report, budget)
+    check = evaluate_strongest(evidence, budget)
     summary = {
         "model": str(model_dir),
         "project": str(project),
         "settings": settings.to_dict(),
         "csim": csim,
-        "bit_exact": csim["n_bit_exact"] == csim["n_jets"],
+        "bit_exact": csim["n_bit_exact"] == csim["n_jets"]
+        and (rtl_summary is None or rtl_summary["n_bit_exact"] == rtl_summary["n_jets"]),
         "estimate": {
             "method": report.method,
             "kind": report.kind,
@@ -80,6 +97,7 @@ def run_flow(
             "resources": report.to_dict()["resources"]["post_synthesis"],
             "dominant_luts": report.dominant_layers("LUT", 3),
         },
+        "rtl": None if rtl_summary is None else _rtl_digest(rtl_summary),
         "budget": {
             "file": str(budget_path),
             "fits": check.fits,
@@ -89,3 +107,11 @@ def run_flow(
     }
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     return summary
+
+
+def _rtl_digest(s: dict) -> dict:
+    """What the flow's summary keeps of `salt-hls rtl`'s (the whole is OUT/rtl/rtl_result.json)."""
+    keys = ("out", "jets", "n_jets", "n_bit_exact", "first_mismatch_jet", "first_mismatch_layer", "pipeline_depth")
+    digest = {k: s.get(k) for k in (*keys, "latency_ns", "report")}
+    digest["synth"] = {k: v for k, v in s["synth"].items() if k != "luts_by_size"} if "synth" in s else None
+    return digest

@@ -17,7 +17,7 @@ import yaml
 from salt_hls import devices
 from salt_hls.errors import ConfigError
 from salt_hls.vendor.readers import HLS_RESOURCES
-from salt_hls.vendor.report import STAGES, SynthReport
+from salt_hls.vendor.report import STAGES, SynthReport, evidence_rank
 
 BUDGET_SCHEMA_VERSION = 1
 _REQUIRED = ("part", "clock_ns", "latency_max_ns", "resource_max_pct")
@@ -162,12 +162,15 @@ def check_report(report: SynthReport, budget: Budget) -> list[Row]:
     return evaluate(report, budget).rows
 
 
-def evaluate(report: SynthReport, budget: Budget) -> CheckResult:
+def evaluate(report: SynthReport, budget: Budget, name_evidence: bool = False) -> CheckResult:
+    """`name_evidence` names the report's evidence in every row, not only the resource rows
+    (for `evaluate_strongest`, whose rows come from different reports)."""
     part = devices.lookup_part(budget.part)
     result = CheckResult(budget=budget.name, part=part.part)
+    evidence = f" ({_KIND_LABEL.get(report.kind, 'vendor report')})" if name_evidence else ""
 
-    def row(figure, value, limit, unit):
-        result.rows.append(Row(figure, value, limit, unit, value is not None and value <= limit))
+    def row(figure, value, limit, unit, suffix=evidence):
+        result.rows.append(Row(figure + suffix, value, limit, unit, value is not None and value <= limit))
 
     row("clock target", report.clock_target_ns, budget.clock_ns, "ns")
     row("clock estimate", report.clock_estimate_ns, budget.clock_ns, "ns")
@@ -188,8 +191,28 @@ def evaluate(report: SynthReport, budget: Budget) -> CheckResult:
     if pct is None:
         result.notes.append(f"the report has no {label} resource figures")
     for r, limit in budget.resource_max_pct.items():
-        row(f"{r} ({label})", None if pct is None else pct[r], limit, "%")
-    for r in result.rows:
-        if r.value is None:
-            result.notes.append(f"{r.figure}: missing from the report, counted as not fitting")
+        row(f"{r} ({label})", None if pct is None else pct[r], limit, "%", suffix="")  # names its evidence already
+    result.notes.extend(_missing(result.rows))
     return result
+
+
+def _missing(rows: list[Row]) -> list[str]:
+    return [f"{r.figure}: missing from the report, counted as not fitting" for r in rows if r.value is None]
+
+
+def evaluate_strongest(reports: list[SynthReport], budget: Budget) -> CheckResult:
+    """Each figure from the strongest evidence that has it (vendor report > open synthesis >
+    estimate), its row naming that evidence: an open synthesis has resources and da4ml's pipeline
+    depth but no clock estimate, which then comes from the estimate. One report: `evaluate`."""
+    ranked = sorted(reports, key=lambda r: evidence_rank(r.kind))  # stable: the first given among equals
+    if len(ranked) == 1:
+        return evaluate(ranked[0], budget)
+    results = [evaluate(r, budget, name_evidence=True) for r in ranked]
+    merged = CheckResult(budget=budget.name, part=results[0].part)
+    # The same budget gives every report the same figures in the same order.
+    for rows in zip(*(r.rows for r in results), strict=True):
+        merged.rows.append(next((r for r in rows if r.value is not None), rows[0]))
+    for r in results:
+        merged.notes.extend(n for n in r.notes if n not in merged.notes and not n.endswith("counted as not fitting"))
+    merged.notes.extend(_missing(merged.rows))
+    return merged

@@ -311,13 +311,21 @@ def csim(ctx, target, jets_path, max_jets, test_split, settings, bit_exact, as_j
 @click.option("--max-jets", default=1000, show_default=True, type=int, help="Jets for the bit-exact C simulation.")
 @click.option("--test-split", is_flag=True, help="Simulate the held-out test part (when JETS is the training file).")
 @click.option("--force", is_flag=True, help="Replace an existing salt-hls project in OUT/project (never other files).")
+@click.option(
+    "--rtl",
+    is_flag=True,
+    help="After the estimate, run `salt-hls rtl` into OUT/rtl: da4ml Verilog, Verilator bit-exact on the C "
+    "simulation's jets, Yosys per layer; the budget is checked on the open synthesis where it has a figure.",
+)
+@click.option("--rtl-no-synth", is_flag=True, help="--rtl without Yosys (Verilator only; the budget stays on the estimate).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
-def flow(model_path, jets_path, out, budget_path, settings, max_jets, test_split, force, as_json):
-    """The whole flow: convert -> bit-exact C simulation -> estimate -> budget check.
+def flow(model_path, jets_path, out, budget_path, settings, max_jets, test_split, force, rtl, rtl_no_synth, as_json):
+    """The whole flow: convert -> bit-exact C simulation -> estimate -> [--rtl: Verilog, Verilator,
+    Yosys] -> budget check, each figure from the strongest evidence (open synthesis > estimate).
 
-    Exit status: 0 bit-exact and within the budget; 1 the C simulation is not bit-exact; 3 bit-exact
-    but over the budget (the summary names the figures that exceed it); 2 bad input. Each step is
-    announced on stderr as it starts."""
+    Exit status: 0 bit-exact and within the budget; 1 the C simulation (or, with --rtl, the
+    Verilator simulation) is not bit-exact; 3 bit-exact but over the budget (the summary names the
+    figures that exceed it); 2 bad input. Each step is announced on stderr as it starts."""
     from salt_hls.flow import DEFAULT_BUDGET, run_flow
 
     s = run_flow(
@@ -330,6 +338,8 @@ def flow(model_path, jets_path, out, budget_path, settings, max_jets, test_split
         test_split=test_split,
         force=force,
         progress=lambda step: click.echo(f"{step}...", err=True),
+        rtl=rtl or rtl_no_synth,
+        rtl_synth=not rtl_no_synth,
     )
     if as_json:
         click.echo(json.dumps(s))
@@ -359,11 +369,26 @@ def _print_flow(s: dict) -> None:
         "C simulation",
         f"{c['n_jets']} jets, argmax agreement {100 * c['argmax_agreement']:.2f} %, accuracy {100 * c['accuracy_csim']:.2f} %",
     )
-    t.add_row("bit-exact vs reference", f"{c['n_bit_exact']}/{c['n_jets']} jets" + ("" if s["bit_exact"] else "  NOT BIT-EXACT"))
+    csim_exact = c["n_bit_exact"] == c["n_jets"]  # s["bit_exact"] covers Verilator too, with --rtl
+    t.add_row("bit-exact vs reference", f"{c['n_bit_exact']}/{c['n_jets']} jets" + ("" if csim_exact else "  NOT BIT-EXACT"))
     r = e["resources"] or {}
     used = ", ".join(f"{k} {r[k]:,}" for k in ("LUT", "FF", "DSP", "BRAM18") if r.get(k) is not None)
     t.add_row("estimate", f"latency {e['latency_cycles']} cycles = {e['latency_ns']} ns, II {e['ii_cycles']}; {used}")
     t.add_row("largest LUT users", ", ".join(f"{n} {p} %" for n, _, p in e["dominant_luts"]))
+    v = s.get("rtl")
+    if v is not None:
+        t.add_row("RTL (da4ml)", f"{v['out']}: {v['pipeline_depth']} stages = {v['latency_ns']} ns")
+        exact = f"{v['n_bit_exact']}/{v['n_jets']} jets ({v['jets']['split']} of {v['jets']['file']})"
+        if v["n_bit_exact"] != v["n_jets"]:
+            exact += f"  NOT BIT-EXACT: first jet {v['first_mismatch_jet']}, layer {v['first_mismatch_layer']['layer']}"
+        t.add_row("bit-exact in Verilator", exact)
+        y = v["synth"]
+        t.add_row(
+            "open synthesis (Yosys)",
+            "skipped (--rtl-no-synth)"
+            if y is None
+            else ", ".join(f"{k} {y[k]:,}" for k in ("LUT", "FF", "CARRY8", "DSP", "BRAM18")) + f"; {v['report']}",
+        )
     for row in s["budget"]["rows"]:
         t.add_row(
             f"budget: {row['figure']}",
