@@ -52,6 +52,9 @@ MODEL_KEYS = {
     "ffn_dim": int,
     "classifier_dim": int,
     "deepsets_width": int,
+    "softmax_table_size": int,
+    "softmax_table_bits": int,
+    "tanh_table_size": int,
 }
 TRAIN_KEYS = {
     "epochs": int,
