@@ -19,9 +19,14 @@ def entries(values: np.ndarray, t: FixedType) -> np.ndarray:
     return FixedType.site(t.width, t.integer, t.signed).cast(np.asarray(values, np.float64))
 
 
-def _index_bits(size: int, span: float, name: str) -> int:
+def check_table_size(size: int, name: str) -> None:
+    """Tables are indexed by bit slices: their sizes are powers of two."""
     if size < 2 or size & (size - 1):
-        raise ConfigError(f"{name} table size must be a power of two >= 2, got {size}")
+        raise ConfigError(f"{name} must be a power of two >= 2, got {size}")
+
+
+def _index_bits(size: int, span: float, name: str) -> int:
+    check_table_size(size, f"{name} table size")
     return math.floor(math.log2(size / span)) if span > 0 else int(math.log2(size))
 
 

@@ -18,11 +18,12 @@ from salt_hls.model.dyt import DynamicTanh
 from salt_hls.model.logit_conv import LogitConv
 from salt_hls.model.partition import LinformerProjection, PartitionProjection
 from salt_hls.model.quantize import QuantConfig
+from salt_hls.tables import check_table_size
 
 ARCHITECTURES = ("salt", "linformer", "deepsets")
-# Settings renamed since models were shipped: the old key in a metadata.json -> the field it means.
 # Settings that shape the firmware's tables and hold no weights (see ModelSpec).
 TABLE_SETTINGS = ("softmax_table_size", "softmax_table_bits", "tanh_table_size")
+# Settings renamed since models were shipped: the old key in a metadata.json -> the field it means.
 RENAMED_SETTINGS = {"head_dim": "classifier_dim"}  # the classifier's hidden width, never d_model / n_heads
 
 
@@ -65,9 +66,7 @@ class ModelSpec:
             if not isinstance(v, int) or v < 1:
                 raise ConfigError(f"{name} must be a positive integer, got {v!r}")
         for name in ("softmax_table_size", "tanh_table_size"):
-            v = getattr(self, name)
-            if v < 2 or v & (v - 1):
-                raise ConfigError(f"{name} must be a power of two >= 2, got {v}")
+            check_table_size(getattr(self, name), name)
         if not 2 <= self.softmax_table_bits <= 32:
             raise ConfigError(f"softmax_table_bits must be 2..32, got {self.softmax_table_bits}")
         if self.architecture != "deepsets" and self.d_model % self.n_heads:
