@@ -175,6 +175,43 @@ def test_verilator_bit_exact_on_adversarial_jets(tiny, tmp_path):
     assert result == {"n_jets": 200, "n_bit_exact": 200, "first_mismatch_jet": None, "first_mismatch_layer": None}
 
 
+def test_a_verilator_build_is_kept_only_for_byte_identical_sources(tiny, tmp_path):
+    """write_design keeps the library found in the folder when the sources it writes are the ones
+    that library was built from, byte for byte; one byte changed, or --rebuild, and it is dropped.
+    (A stand-in file plays the library: nothing is compiled here; the real reuse is in the flow test.)"""
+    from salt_hls.rtl.verilog import build_sources, sources_digest, write_design
+
+    _, _, _, tracer = tiny
+    xv, yv = tracer.full()
+    out = tmp_path / "rtl"
+    args = ("salt_fw", 5.0, 0.27, "xcvu13p-flga2577-2-e")
+    first = write_design(xv, yv, out, *args)
+    assert first.prebuilt_library is None and first.verilog_sha256 == sources_digest(build_sources(out))
+    assert "sim/build_binder.mk" in build_sources(out) and "src/salt_fw.v" in build_sources(out)
+    library = out / "sim" / "libsalt_fw_wrapper_0b5e1d2c-1111-4222-8333-444455556666.so"
+    library.write_bytes(b"stand-in")
+
+    said = []
+    again = write_design(xv, yv, out, *args, log=said.append)
+    assert again.verilog_sha256 == first.verilog_sha256 and again.prebuilt_library == library and library.is_file()
+    assert said == [] and not list(tmp_path.glob(".rtl-previous-build-*"))
+
+    forced = write_design(xv, yv, out, *args, rebuild=True, log=said.append)
+    assert forced.prebuilt_library is None and not library.exists()
+    assert said == [f"not reusing the previous Verilator build in {out / 'sim'}: identical Verilog, but --rebuild"]
+
+    library.write_bytes(b"stand-in")
+    stage = out / "src" / "salt_fw_stage3.v"
+    stage.write_bytes(stage.read_bytes().replace(b";", b" ;", 1))  # one byte more in one file
+    assert sources_digest(build_sources(out)) != first.verilog_sha256
+    said.clear()
+    changed = write_design(xv, yv, out, *args, log=said.append)
+    assert changed.prebuilt_library is None and not library.exists()
+    assert changed.verilog_sha256 == first.verilog_sha256  # the folder is written afresh
+    assert said == [f"not reusing the previous Verilator build in {out / 'sim'}: 1 source files differ (src/salt_fw_stage3.v)"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rtl"]  # nothing left beside it
+
+
 SPLIT = {"seed": 3, "fractions": [0.7, 0.1, 0.2]}  # as `salt-hls train` records it: 60 of tiny_jets' 300 held out
 
 
@@ -307,3 +344,22 @@ def test_flow_rtl_verilator_and_yosys_on_one_layer(tiny_model_dir, tiny_jets, tm
     assert rows["latency max (open synthesis)"] == v["latency_ns"] == 5.0 * v["pipeline_depth"]
     assert rows["clock estimate (estimate)"] == estimate.clock_estimate_ns
     assert rows["LUT (open synthesis)"] == round(100 * N * one.resources["LUT"] / 1_728_000, 4)  # VU13P
+
+    # `salt-hls rtl` again into the flow's folder, on the same jets: the Verilog is byte-identical,
+    # so the Verilator build the flow made is reused, and still every jet is bit-exact
+    first = json.loads((out / "rtl" / "rtl_result.json").read_text())
+    assert first["timings"]["verilator_build_reused"] is False and first["timings"]["verilator_build_s"] > 0
+    args = ["rtl", str(project), "--out", str(out / "rtl"), "--jets", str(tiny_jets), "--test-split", "--max-jets", "20"]
+    r = CliRunner().invoke(main, [*args, "--no-synth", "--json"])
+    assert r.exit_code == 0, r.output
+    assert f"reusing the Verilator build of identical Verilog (sha256 {first['verilog_sha256'][:16]}...)" in r.stderr
+    assert json.loads(r.stdout.strip().splitlines()[-1])["n_bit_exact"] == 20
+    again = json.loads((out / "rtl" / "rtl_result.json").read_text())
+    assert (
+        again["verilog_sha256"]
+        == first["verilog_sha256"]
+        == json.loads((out / "rtl" / "manifest.json").read_text())["verilog_sha256"]
+    )
+    assert again["timings"]["verilator_build_reused"] is True and again["timings"]["verilator_build_s"] == 0
+    assert again["n_jets"] == again["n_bit_exact"] == 20
+    assert len(list((out / "rtl" / "rtl" / "sim").glob("libsalt_fw_wrapper_*.so"))) == 1

@@ -30,8 +30,14 @@ from salt_hls.cli.exit_codes import ExitCode
 @click.option("--no-synth", is_flag=True, help="Skip Yosys.")
 @click.option("--whole-design", is_flag=True, help="Also synthesize the whole design in one Yosys run (slow beyond N = 8).")
 @click.option("--yosys-timeout", default=None, type=float, help="Seconds allowed per Yosys run.")
+@click.option(
+    "--rebuild",
+    is_flag=True,
+    help="Build the Verilator simulator afresh even when OUT holds a build of byte-identical Verilog "
+    "(reused by default; say after a Verilator upgrade).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object on the last line.")
-def rtl_command(project, out, jets_path, max_jets, test_split, no_synth, whole_design, yosys_timeout, as_json):
+def rtl_command(project, out, jets_path, max_jets, test_split, no_synth, whole_design, yosys_timeout, rebuild, as_json):
     """Trace PROJECT's firmware to pipelined Verilog with da4ml, simulate it bit-exact in
     Verilator against the reference, synthesize it with Yosys (synth_xilinx, UltraScale+) layer
     by layer and write OUT/report.json ("kind": "open-synthesis") for `salt-hls check`."""
@@ -55,6 +61,7 @@ def rtl_command(project, out, jets_path, max_jets, test_split, no_synth, whole_d
         yosys_timeout_s=yosys_timeout,
         log=say,
         test_split=test_split,
+        rebuild=rebuild,
     )
     line = {
         k: s.get(k)

@@ -219,13 +219,15 @@ def run_rtl(
     log=print,
     test_split: bool = False,
     jets=None,
+    rebuild: bool = False,
 ) -> dict:
     """Trace, write, simulate and synthesize a converted project's firmware; returns the summary.
 
     The jets simulated are chosen as `salt-hls csim` chooses them (the model's held-out test part
     with `test_split`, then the first `max_jets`), or given already chosen as `jets` (a JetSet: the
     flow passes the C simulation's own, so both simulations run on the same jets; `test_split` then
-    only says which part they are)."""
+    only says which part they are). A Verilator build already in OUT/rtl is reused when the Verilog
+    just written is byte-identical to what it was built from, unless `rebuild`."""
     from salt_hls.rtl.trace import Tracer
     from salt_hls.rtl.verilog import write_design, write_manifest
 
@@ -242,7 +244,9 @@ def run_rtl(
     reference, metadata = load_reference(project)
     tracer = Tracer(reference)
     x_vars, y_vars = tracer.full()
-    design = write_design(x_vars, y_vars, out / "rtl", TOP, clock.clock_ns, clock.uncertainty, clock.part)
+    design = write_design(
+        x_vars, y_vars, out / "rtl", TOP, clock.clock_ns, clock.uncertainty, clock.part, rebuild=rebuild, log=log
+    )
     log(
         f"traced and wrote {out / 'rtl'}: {design.pipeline_depth} stages, da4ml cost {design.da4ml_cost_luts:.0f} LUT, "
         f"{design.da4ml_reg_bits} register bits ({time.time() - t0:.0f} s)"
@@ -274,6 +278,7 @@ def run_rtl(
         "latency_ns": round(design.pipeline_depth * clock.clock_ns, 3),
         "da4ml_cost_luts": design.da4ml_cost_luts,
         "da4ml_reg_bits": design.da4ml_reg_bits,
+        "verilog_sha256": design.verilog_sha256,
         "manifest": manifest["ports"],
         "tools": versions,
     }
@@ -283,7 +288,10 @@ def run_rtl(
 
         summary["jets"] = {"file": str(jets.source), "split": "test" if test_split else "first", "count": len(jets)}
         x = model_inputs(metadata, jets)
-        log(f"compiling with Verilator ({design.n_inputs} inputs, {design.n_outputs} outputs) ...")
+        if design.prebuilt_library is not None:
+            log(f"reusing the Verilator build of identical Verilog (sha256 {design.verilog_sha256[:16]}...)")
+        else:
+            log(f"compiling with Verilator ({design.n_inputs} inputs, {design.n_outputs} outputs) ...")
         design.compile()
         summary.update(simulate(tracer, reference, design, x))
         log(f"Verilator: {summary['n_bit_exact']}/{summary['n_jets']} jets bit-exact")
