@@ -12,7 +12,17 @@ from click.testing import CliRunner
 
 from salt_hls.cli.synth import check_command, estimate_command
 from salt_hls.errors import DataError
-from salt_hls.estimate.cost import CostOptions, LayerCost, LayerCoster, Step, cast_cost, cmvm, multiplier, rom_luts
+from salt_hls.estimate.cost import (
+    CostOptions,
+    LayerCost,
+    LayerCoster,
+    Step,
+    cast_cost,
+    cmvm,
+    multiplier,
+    rom_luts,
+    two_operand_adder_luts,
+)
 from salt_hls.estimate.estimator import METHOD, EstimateOptions, estimate_project
 from salt_hls.estimate.project import parse_type, read_project
 from salt_hls.estimate.schedule import _Clock
@@ -161,6 +171,16 @@ def test_cast_and_packing_rules_by_hand():
     assert lc.dsp == 50 and lc.multipliers[0]["impl"] == "dsp-packed"
     coster._mults(lc, "16 x 16 bits: one each", FixedType(16, 7), FixedType(16, 7), 100, 4)
     assert lc.dsp == 150
+
+
+def test_residual_add_rule_is_what_yosys_maps():
+    # salt_n16's res1: ufixed<16,6> + fixed<16,7> -> fixed<18,8>; both operands live at bit weights 2^-9..2^5:
+    # 15 LUTs (Yosys 3,840 for 256 elements), not the 18 of the result width
+    assert two_operand_adder_luts(FixedType(16, 6, signed=False), FixedType(16, 7)) == 15
+    # res2: fixed<12,1> + fixed<16,7> -> fixed<19,8>: the signed operand's extension is live (16, Yosys 4,096 / 256)
+    assert two_operand_adder_luts(FixedType(12, 1), FixedType(16, 7)) == 16
+    assert two_operand_adder_luts(FixedType(4, 4), FixedType(4, 0, signed=False)) == 0  # no overlap: wires only
+    assert two_operand_adder_luts(FixedType(4, 4), FixedType(4, 0)) == 4  # ... unless the sign extends under the other
 
 
 def test_schedule_cuts_adder_levels_at_the_usable_period():

@@ -124,6 +124,21 @@ def adder_luts(width: int) -> int:
     return max(int(width), 1)
 
 
+def two_operand_adder_luts(a: FixedType, b: FixedType) -> int:
+    """LUTs of a + b on a carry chain: one per bit position where both operands are live.
+
+    Measured in Yosys (benchmarks/rtl/results.md, res1/res2 of salt_n16: 15 and 16 LUTs per element
+    where the result width, 18 and 19, was charged): a bit where one operand is a constant (below the
+    other's LSB, or an unsigned operand's zero extension) goes straight to the carry chain's XOR with
+    no LUT, and the positions above both MSBs repeat the sign bits' LUT, which synthesis shares."""
+    lo, hi = max(-a.frac, -b.frac), max(a.integer, b.integer) - 1
+
+    def live(t: FixedType, pos: int) -> bool:
+        return pos <= t.integer - 1 or t.signed  # a signed operand's extension is its sign bit
+
+    return sum(1 for pos in range(lo, hi + 1) if live(a, pos) and live(b, pos))
+
+
 def cast_cost(src: FixedType, dst: FixedType, rounding: bool = True) -> tuple[float, float]:
     """(LUTs, delay ns) of one cast src -> dst: rounding (AP_RND*) when fractional bits are
     dropped, saturation (AP_SAT*) or ReLU-style clamping when integer bits or the sign are.
@@ -531,7 +546,8 @@ class LayerCoster:
         out = self.p.type_of_var(call.output)
         n = self.p.size_of_var(call.output)
         lc.copies = lc.instances = n
-        lc.add("add", n * adder_luts(out.width))
+        a, b = (self.p.type_of_var(v) for v in call.inputs)
+        lc.add("add", n * two_operand_adder_luts(a, b))
         lc.steps.append(Step("add", t_add(out.width), lc.out_bits))
 
     def _swapped_dyt(self, call: Call) -> Call | None:
