@@ -188,11 +188,11 @@ def test_validation_imports_neither_tensorflow_nor_dask(tmp_path, tiny_jets):
     assert out.strip().endswith("[]")
 
 
-def test_declared_synthesis_says_it_is_not_available(tmp_path, tiny_jets, monkeypatch):
+def test_declared_synthesis_says_why_it_is_not_run(tmp_path, tiny_jets, monkeypatch):
     monkeypatch.setenv("PATH", "/nonexistent")
     s = load_scan(write_scan(tmp_path / "s.yaml", tiny_jets, steps={"open_synthesis": True, "vendor_synthesis": True}))
     assert any(w.startswith("vendor synthesis is NOT available: no HLS tool found on PATH") for w in s.warnings)
-    assert any(w.startswith("open synthesis is NOT available") for w in s.warnings)
+    assert any(w.startswith("open synthesis is not run by the scan: run `salt-hls rtl`") for w in s.warnings)
 
 
 def test_job_scripts_from_the_cluster_section(tmp_path, tiny_jets):

@@ -17,7 +17,7 @@ import yaml
 from salt_hls import devices
 from salt_hls.errors import ConfigError
 from salt_hls.vendor.readers import HLS_RESOURCES
-from salt_hls.vendor.report import STAGES, SynthReport, evidence_rank
+from salt_hls.vendor.report import EVIDENCE_LABELS, STAGES, SynthReport, evidence_rank
 
 BUDGET_SCHEMA_VERSION = 1
 _REQUIRED = ("part", "clock_ns", "latency_max_ns", "resource_max_pct")
@@ -27,12 +27,13 @@ _RESOURCES_FROM = ("auto", *STAGES)
 _STAGE_LABEL = {"hls_estimate": "HLS estimate", "post_synthesis": "post-synthesis"}
 # The schema keeps an estimate's and an open synthesis's resources under post_synthesis: their rows
 # say which evidence they are, not "post-synthesis".
-_KIND_LABEL = {"estimate": "estimate", "open-synthesis": "open synthesis"}
 
 
 def stage_label(stage: str, kind: str) -> str:
     """How a budget row names the resource figures it read: the report stage, or the evidence kind."""
-    return _KIND_LABEL.get(kind, _STAGE_LABEL[stage]) if stage == "post_synthesis" else _STAGE_LABEL[stage]
+    if stage == "post_synthesis" and kind != "vendor" and kind in EVIDENCE_LABELS:
+        return EVIDENCE_LABELS[kind]
+    return _STAGE_LABEL[stage]
 
 
 @dataclass
@@ -167,7 +168,7 @@ def evaluate(report: SynthReport, budget: Budget, name_evidence: bool = False) -
     (for `evaluate_strongest`, whose rows come from different reports)."""
     part = devices.lookup_part(budget.part)
     result = CheckResult(budget=budget.name, part=part.part)
-    evidence = f" ({_KIND_LABEL.get(report.kind, 'vendor report')})" if name_evidence else ""
+    evidence = f" ({EVIDENCE_LABELS.get(report.kind, EVIDENCE_LABELS['vendor'])})" if name_evidence else ""
 
     def row(figure, value, limit, unit, suffix=evidence):
         result.rows.append(Row(figure + suffix, value, limit, unit, value is not None and value <= limit))

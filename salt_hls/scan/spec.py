@@ -358,9 +358,11 @@ def synthesis_availability(steps: dict, backends) -> list[str]:
                     "(steps: keep_project: true keeps it)"
                 )
     if steps["open_synthesis"]:
+        # Yosys on a whole SAL-T takes tens of minutes to hours per trial (benchmarks/rtl): the scan
+        # points at the command instead of running it for every trial.
         notes.append(
-            "open synthesis is NOT available: salt-hls has no open-source synthesis flow for its projects; "
-            "the step is recorded as not run"
+            "open synthesis is not run by the scan: run `salt-hls rtl` on a trial's project "
+            "(steps: keep_project: true keeps it); the step is recorded as not run"
         )
     return notes
 

@@ -34,13 +34,13 @@ SCHEMA_VERSION = 1
 # What stands behind a report's figures, strongest first: a vendor tool's own report, a netlist
 # synthesized with open tools (real cells, but no vendor placement or timing), a model's estimate.
 EVIDENCE = ("vendor", "open-synthesis", "estimate")
-EVIDENCE_LABELS = {"vendor": "vendor report", "open-synthesis": "open-tool synthesis", "estimate": "estimate"}
+EVIDENCE_LABELS = {"vendor": "vendor report", "open-synthesis": "open synthesis", "estimate": "estimate"}
 KINDS = EVIDENCE
 STAGES = ("hls_estimate", "post_synthesis")  # the C-synthesis estimate, and Vivado after synth_design
 
 
 def evidence_rank(kind: str) -> int:
-    """0 for the strongest evidence (a vendor report), then open-tool synthesis, then an estimate."""
+    """0 for the strongest evidence (a vendor report), then an open synthesis, then an estimate."""
     if kind not in EVIDENCE:
         raise DataError(f"report kind {kind!r} is not one of {', '.join(EVIDENCE)}")
     return EVIDENCE.index(kind)
