@@ -127,9 +127,12 @@ class EstimateOptions(_Settings):
     """What-if settings of the estimate. The defaults cost exactly what the project was converted with."""
 
     reuse: int | None = setting(None, "What-if: cost with this ReuseFactor instead of the project's.", type=int)
+    # lut is what the firmware builds: it partitions every table completely (salt_hls.hls.structure),
+    # so each look-up is a multiplexer of constants; auto and bram ask what block RAM would change.
     table_impl: str = setting(
-        "auto",
-        "Table implementation: BRAM18 above --bram-min-bits (auto), or force LUT-ROM / BRAM18.",
+        "lut",
+        "Table implementation: LUT-ROM per look-up (lut, what the firmware builds), or what-if BRAM18 above "
+        "--bram-min-bits (auto) or always (bram).",
         choices=TABLE_IMPLS,
         option="--tables",
     )

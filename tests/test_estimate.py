@@ -68,8 +68,8 @@ def _layer(report, name):
     return next(ly for ly in report.breakdown["layers"] if ly["name"] == name)
 
 
-def test_multiplier_and_table_counts_by_hand(tiny_report):
-    r = tiny_report
+def test_multiplier_and_table_counts_by_hand(tiny):
+    r = estimate_project(tiny, EstimateOptions(table_impl="auto"))  # the block-RAM what-if: table counts by hand
     assert r.kind == "estimate" and r.method == METHOD and r.tool == "salt-hls estimate"
     scores, values, softmax = (_layer(r, n) for n in ("scores", "attn_values", "attn_softmax"))
     # Q.K~^T: heads * N * k outputs of head_dim products; 16-bit x 16-bit signed fits one DSP48E2 (27 x 18)
@@ -80,7 +80,7 @@ def test_multiplier_and_table_counts_by_hand(tiny_report):
     # softmax normalization e_j * 1/sum: ufixed<16,1> x ufixed<16,1> (17 x 17 signed), one per row entry
     assert softmax["dsp"] == HEADS * N * K == 128
     assert r.resources["post_synthesis"]["DSP"] == 512 + 512 + 128
-    # tables: one port per look-up, 1024 x 16 (or x 12) bits > 4096 bits -> BRAM18 (1K x 18), 2 ports each
+    # tables (what-if auto): one port per look-up, 1024 x 16 (or x 12) bits > 4096 bits -> BRAM18 (1K x 18), 2 ports each
     exp, inv = softmax["tables"]
     assert (exp["name"], exp["lookups"], exp["impl"], exp["bram18"]) == ("exp", HEADS * N * K, "bram18", 64)
     assert (inv["name"], inv["lookups"], inv["bram18"]) == ("reciprocal", HEADS * N, 16)
@@ -94,8 +94,9 @@ def test_multiplier_and_table_counts_by_hand(tiny_report):
     assert sum(ly["lut"] for ly in r.breakdown["layers"]) == r.resources["post_synthesis"]["LUT"]
 
 
-def test_lut_rom_and_full_parallel_what_ifs(tiny, tiny_report):
-    r = estimate_project(tiny, EstimateOptions(table_impl="lut", full_parallel=True))
+def test_lut_rom_default_and_full_parallel_what_if(tiny, tiny_report):
+    assert tiny_report.resources["post_synthesis"]["BRAM18"] == 0  # LUT-ROMs by default: what the firmware builds
+    r = estimate_project(tiny, EstimateOptions(full_parallel=True))
     assert r.resources["post_synthesis"]["BRAM18"] == 0 and r.interval_max_cycles == 1
     p = read_project(tiny)
     (tanh,) = _layer(r, "dyt1")["tables"]
@@ -197,7 +198,9 @@ def test_reuse_2_halves_the_multipliers(tiny, tiny_report, tmp_path):
     r2 = estimate_project(_convert(tmp_path / "r2", reuse=2))
     assert r2.resources["post_synthesis"]["DSP"] * 2 == tiny_report.resources["post_synthesis"]["DSP"] == 1152
     assert _layer(r2, "scores")["multipliers"][0]["instances"] == 256
-    assert r2.resources["post_synthesis"]["BRAM18"] == 32 + 8 + 32 + 32  # table copies halved too
+    for layer in ("attn_softmax", "dyt1", "dyt2"):  # table copies halved too: R look-ups share one LUT-ROM
+        halved = [(t["lookups"], 2 * t["luts"]) for t in _layer(r2, layer)["tables"]]
+        assert halved == [(t["lookups"], t["luts"]) for t in _layer(tiny_report, layer)["tables"]]
     assert r2.interval_max_cycles == 2 * N  # one particle per 2 cycles in the pointwise layers
     # the what-if override on the reuse-1 project gives the same figures as converting with reuse 2
     what_if = estimate_project(tiny, EstimateOptions(reuse=2))

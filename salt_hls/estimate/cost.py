@@ -271,7 +271,7 @@ def per_product_luts(kernel: np.ndarray, in_type: FixedType, w_frac: int, out_ty
 @dataclass
 class CostOptions:
     reuse: int = 1
-    table_impl: str = "auto"  # auto | lut | bram
+    table_impl: str = "lut"  # lut (what the firmware builds) | auto | bram (what-ifs)
     bram_min_bits: int = DEFAULT_BRAM_MIN_BITS
     dsp_min_bits: int = DSP_MIN_BITS
     full_parallel: bool = False  # cost pointwise layers as ParallelizationFactor = N (all particles at once)

@@ -170,12 +170,10 @@ def estimate_project(path: str | Path, options: EstimateOptions | None = None) -
             f"builds); the project uses Strategy {strategy}, where the firmware has one `mul` per weight and HLS maps "
             "each product separately (see cmvm[].per_product_luts_each in the breakdown for a no-sharing reference)"
         )
-    if any(t["lookups"] > 2 for layer in layers for t in layer["tables"]):
+    if options.table_impl != "lut" and any(t["impl"] == "bram18" for layer in layers for t in layer["tables"]):
         notes.append(
-            "tables are costed with one ROM per parallel look-up, R look-ups sharing one at ReuseFactor R; the "
-            "firmware partitions every table completely (salt_hls.hls.structure), which makes each look-up its "
-            "own LUT-ROM: tables costed as BRAM18 here (--tables auto above --bram-min-bits) are LUT-ROMs in "
-            "the firmware, --tables lut costs what it builds"
+            f"what-if --tables {options.table_impl}: tables costed as BRAM18 here are LUT-ROMs in the firmware, "
+            "which partitions every table completely (salt_hls.hls.structure); --tables lut costs what it builds"
         )
     notes.append("an estimate, not a vendor result: no Vivado/Vitis run stands behind these figures")
 
