@@ -207,7 +207,8 @@ def write_markdown(results: dict) -> None:
         "Yosys alike, benchmarks/rtl/rules.md) are counted apart, as Yosys counts SRL cells apart from LUTs, and "
         "are not in a layer synthesized alone. Ratio = estimate / Yosys. Copies '(1 particle)': an attention layer "
         "synthesized for one particle's row and counted N times (run.py: ONE_PARTICLE_AXIS). The tables are synthesized as LUT logic "
-        "(Yosys has no mapping of da4ml's ROMs to block RAM), where the estimate puts the larger ones in BRAM18.",
+        "(Yosys has no mapping of da4ml's ROMs to block RAM); the estimate costs them as LUT-ROMs by default, as the "
+        "firmware builds them (before 2026-12-02 it put tables above 4,096 bits in BRAM18: the table below, where present).",
         "",
     ]
     for name, m in results["models"].items():

@@ -22,7 +22,8 @@ twin (the model names then carry its directory name).
 
 writes benchmarks/fit/hetero/results.json and results.md (after every β), and the trained models
 to benchmarks/fit/hetero/models/salt_n32_h<β>. --append adds rows to the stored results (the
-shipped model's row is then not measured again); --render rewrites results.md from results.json.
+shipped model's row is then not measured again); --render rewrites results.md from results.json; --recost
+converts and estimates every stored row again with the current estimator (no training).
 """
 
 from __future__ import annotations
@@ -69,6 +70,31 @@ def cost(model_dir: Path, work: Path) -> dict:
         "lut_by_category": rep.breakdown["lut_by_category"],
         "seconds": round(time.time() - t0, 1),
     }
+
+
+def geometry(model_dir: Path) -> str:
+    from salt_hls.model.io import load_metadata
+
+    spec = load_metadata(model_dir)["spec"]
+    return f"d{spec['d_model']} h{spec['n_heads']} p{spec['n_partitions']} ffn{spec['ffn_dim']}"
+
+
+def recost(work: Path, command: str) -> None:
+    """Rows estimated at different dates used different estimator rules (the cast rule, the tables as
+    LUT-ROMs); this puts every row on the current ones, keeping what training measured."""
+    results = json.loads((HERE / "results.json").read_text())
+    work.mkdir(parents=True, exist_ok=True)
+    for run in results["runs"]:
+        model_dir = SHIPPED if run["model"].startswith("keras_models/") else HERE / run["model"]
+        c = cost(model_dir, work)
+        run["cost"] = c
+        for row in run["layers"]:
+            row["lut"] = c["layer_lut"].get(row["layer"])
+        run["geometry"] = geometry(model_dir)
+        print(f"{run['model']}: {c['LUT']:,} LUT, {c['DSP']} DSP, {c['latency_ns']} ns", flush=True)
+    date = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    results["recosted"] = f"`{command}` ({date}): every row converted and estimated again with that day's estimator"
+    write(results)
 
 
 def uniform_ebops(model_dir: Path) -> dict:
@@ -138,16 +164,17 @@ def write(results: dict) -> None:
         "Accuracy: test split of the shared jets. EBOPs: salt_hls.model.hetero (weight bits x input bits x copies, "
         "summed over every constant multiply). LUT ... latency: `salt-hls estimate` of the project converted with "
         "`--dense-strategy distributed_arithmetic`, Vitis, xcvu13p, 5 ns, II = 1; fits: l1t-default budget.",
+        *([f"Costs: {results['recosted']}."] if "recosted" in results else []),
         "",
-        "| model | β | activations | epochs | accuracy | EBOPs | pruned | LUT | FF | DSP | BRAM18 | latency | fits |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| model | geometry | β | activations | epochs | accuracy | EBOPs | pruned | LUT | FF | DSP | BRAM18 | latency | fits |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in runs:
         c = r["cost"]
         pruned = sum(x["pruned"] for x in r["layers"])
         weights = r.get("weights", "")
         lines.append(
-            f"| {r['model']} | {r['beta']} | {activations(r)} | {r.get('epochs_run', '—')} | {100 * r['accuracy']:.2f} % | {r['ebops']:,.0f} | "
+            f"| {r['model']} | {r.get('geometry', '—')} | {r['beta']} | {activations(r)} | {r.get('epochs_run', '—')} | {100 * r['accuracy']:.2f} % | {r['ebops']:,.0f} | "
             f"{pruned}/{weights} | {c['LUT']:,} ({c['pct']['LUT']} %) | {c['FF']:,} ({c['pct']['FF']} %) | "
             f"{c['DSP']:,} ({c['pct']['DSP']} %) | {c['BRAM18']:,} | {c['latency_ns']} ns | {'yes' if c['fits'] else 'no'} |"
         )
@@ -269,9 +296,17 @@ def main(argv=None) -> int:
     ap.add_argument("--init-from", type=Path, default=FLOAT_TWIN)
     ap.add_argument("--append", action="store_true", help="add rows to the stored results.json")
     ap.add_argument("--render", action="store_true", help="only rewrite results.md from results.json")
+    ap.add_argument(
+        "--recost",
+        action="store_true",
+        help="convert and estimate every stored row's model again with today's estimator (no training)",
+    )
     args = ap.parse_args(argv)
     if args.render:
         write(json.loads((HERE / "results.json").read_text()))
+        return 0
+    if args.recost:
+        recost(args.work, "nice -n 10 python benchmarks/fit/hetero/run.py " + " ".join(argv or sys.argv[1:]))
         return 0
     for p in (JETS, args.init_from, BUDGET):
         if not p.exists():
