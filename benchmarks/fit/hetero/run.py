@@ -1,4 +1,4 @@
-"""Heterogeneous SAL-T at N = 32: accuracy, EBOPs and estimated LUTs at several β.
+"""Heterogeneous SAL-T: accuracy, EBOPs and estimated LUTs at several β, per N.
 
 For each β: fine-tune the shipped float twin (benchmarks/accuracy/models/salt_n32_float) with one
 learned width per constant weight and β · EBOPs in the loss (salt_hls.model.hetero, through
@@ -21,7 +21,7 @@ validation accuracy in all) and trains with the formats found; --init-from start
 twin (the model names then carry its directory name).
 
 writes benchmarks/fit/hetero/results.json and results.md (after every β), and the trained models
-to benchmarks/fit/hetero/models/salt_n32_h<β>. --append adds rows to the stored results (the
+to benchmarks/fit/hetero/models/salt_n<N>_h<β>. --append adds rows to the stored results (the
 shipped model's row is then not measured again); --render rewrites results.md from results.json; --recost
 converts and estimates every stored row again with the current estimator (no training).
 """
@@ -72,11 +72,19 @@ def cost(model_dir: Path, work: Path) -> dict:
     }
 
 
-def geometry(model_dir: Path) -> str:
+def geometry(model_dir: Path) -> dict:
+    """What a row's model is, beside its name: N and the geometry (from its metadata)."""
     from salt_hls.model.io import load_metadata
 
     spec = load_metadata(model_dir)["spec"]
-    return f"d{spec['d_model']} h{spec['n_heads']} p{spec['n_partitions']} ffn{spec['ffn_dim']}"
+    return {
+        "n_particles": spec["n_particles"],
+        "geometry": f"d{spec['d_model']} h{spec['n_heads']} p{spec['n_partitions']} ffn{spec['ffn_dim']}",
+    }
+
+
+def model_dir_of(run: dict) -> Path:
+    return SHIPPED if run["model"].startswith("keras_models/") else HERE / run["model"]
 
 
 def recost(work: Path, command: str) -> None:
@@ -85,12 +93,12 @@ def recost(work: Path, command: str) -> None:
     results = json.loads((HERE / "results.json").read_text())
     work.mkdir(parents=True, exist_ok=True)
     for run in results["runs"]:
-        model_dir = SHIPPED if run["model"].startswith("keras_models/") else HERE / run["model"]
+        model_dir = model_dir_of(run)
         c = cost(model_dir, work)
         run["cost"] = c
         for row in run["layers"]:
             row["lut"] = c["layer_lut"].get(row["layer"])
-        run["geometry"] = geometry(model_dir)
+        run.update(geometry(model_dir))
         print(f"{run['model']}: {c['LUT']:,} LUT, {c['DSP']} DSP, {c['latency_ns']} ns", flush=True)
     date = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     results["recosted"] = f"`{command}` ({date}): every row converted and estimated again with that day's estimator"
@@ -152,13 +160,16 @@ def activations(run: dict) -> str:
 
 def write(results: dict) -> None:
     runs = results["runs"]
+    for run in runs:  # rows stored before N and the geometry were kept: from the committed model
+        if "n_particles" not in run:
+            run.update(geometry(model_dir_of(run)))
     results["correlation"] = {
         "total_ebops_vs_total_lut": correlation([{"e": r["ebops"], "l": r["cost"]["LUT"]} for r in runs], "e", "l"),
         "layer_ebops_vs_layer_lut": correlation([row for r in runs for row in r["layers"]], "ebops", "lut"),
     }
     (HERE / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     lines = [
-        "# Heterogeneous weight widths, SAL-T N = 32",
+        "# Heterogeneous weight widths, SAL-T",
         "",
         "Made by " + ", then ".join(f"`{c}`" for c in results["commands"]) + f" ({results['date']}, {results['platform']}).",
         "Accuracy: test split of the shared jets. EBOPs: salt_hls.model.hetero (weight bits x input bits x copies, "
@@ -185,9 +196,12 @@ def write(results: dict) -> None:
         f"per constant-weight layer (EBOPs vs that layer's estimated LUT, all rows): {corr['layer_ebops_vs_layer_lut']}.",
         "",
     ]
-    lines += pareto_lines(runs) + layer_lines(runs)
+    for n in sorted({r["n_particles"] for r in runs}):
+        at_n = [r for r in runs if r["n_particles"] == n]
+        lines += pareto_lines(at_n, n)
+        plot(at_n, n)
+    lines += layer_lines(runs)
     (HERE / "results.md").write_text("\n".join(lines) + "\n")
-    plot(runs)
 
 
 def _points(runs: list) -> list[dict]:
@@ -195,14 +209,14 @@ def _points(runs: list) -> list[dict]:
     return [{"status": "ok", "accuracy": r["accuracy"], "LUT": r["cost"]["LUT"], "run": r} for r in runs]
 
 
-def pareto_lines(runs: list) -> list[str]:
+def pareto_lines(runs: list, n: int) -> list[str]:
     from salt_hls.scan.results import pareto
 
     front = pareto(_points(runs), "l1t-default")
     lines = [
-        "## Pareto front, accuracy vs estimated LUT",
+        f"## Pareto front at N = {n}, accuracy vs estimated LUT",
         "",
-        "Rows no other row beats on both accuracy and LUTs, most accurate first (plot: `pareto_n32.png`).",
+        f"Rows at N = {n} no other row beats on both accuracy and LUTs, most accurate first (plot: `pareto_n{n}.png`).",
         "",
         "| model | accuracy | LUT | DSP | latency | fits l1t-default | train time |",
         "|---|---|---|---|---|---|---|",
@@ -241,7 +255,7 @@ def layer_lines(runs: list) -> list[str]:
     return [*lines, ""]
 
 
-def plot(runs: list) -> None:
+def plot(runs: list, n: int) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -279,9 +293,9 @@ def plot(runs: list) -> None:
     axes[0].set_ylabel("test accuracy [%]")
     axes[0].legend(fontsize=8)
     axes[1].legend(fontsize=8)
-    fig.suptitle("SAL-T N = 32, heterogeneous weights (II = 1, 5 ns, estimate)")
+    fig.suptitle(f"SAL-T N = {n}, heterogeneous weights (II = 1, 5 ns, estimate)")
     fig.tight_layout()
-    fig.savefig(HERE / "pareto_n32.png", dpi=110)
+    fig.savefig(HERE / f"pareto_n{n}.png", dpi=110)
     plt.close(fig)
 
 
@@ -350,7 +364,7 @@ def main(argv=None) -> int:
     spec = ModelSpec.from_dict({**spec.to_dict(), "quantized": True})
     settings = TrainSettings(epochs=args.epochs, patience=args.patience, batch_size=512, learning_rate=5e-4, seed=0)
     for beta in args.betas:
-        name = f"salt_n32_h{beta:g}"
+        name = f"salt_n{spec.n_particles}_h{beta:g}"
         if args.search_widths is not None:
             name += f"_w{args.search_widths:g}"
         if args.init_from.resolve() != FLOAT_TWIN.resolve():
