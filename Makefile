@@ -6,9 +6,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SHARED_JETS ?= ../shared/data/jets_pythia8_train.h5
-MODEL ?= keras_models/salt_n32
+# The shipped model that fits the default Level-1 budget, and the conversion settings it was shipped
+# with (its metadata.json, "shipped" -> "conversion"; tests/test_shipped_models.py keeps them equal).
+MODEL ?= keras_models/salt_n16_l1t
+CONVERT ?= --backend Vivado --dense-strategy distributed_arithmetic
 # PUPPI candidate words per jet into the IP of `make demo` (2N for the default model)
-CANDIDATES ?= 64
+CANDIDATES ?= 32
 
 .PHONY: venv demo test test-fast lock clean
 
@@ -34,10 +37,10 @@ demo: $(STAMP)
 	@if [ -f "$(SHARED_JETS)" ]; then src="$(SHARED_JETS)"; jets="$$src --test-split"; else \
 		mkdir -p out && { [ -f out/demo_jets.h5 ] || $(BIN)/salt-hls generate-jets --out out/demo_jets.h5 --per-class 200 --seed 1; } && \
 		src=out/demo_jets.h5; jets=$$src; fi; \
-	$(BIN)/salt-hls flow $(MODEL) --jets $$jets --out out/flow --force; rc=$$?; \
+	$(BIN)/salt-hls flow $(MODEL) $(CONVERT) --jets $$jets --out out/flow --force; rc=$$?; \
 	if [ $$rc -eq 3 ]; then echo "flow complete: bit-exact, over the budget (see out/flow/summary.json)"; elif [ $$rc -ne 0 ]; then exit $$rc; fi; \
 	$(BIN)/salt-hls write-words --jets $$src --out out/demo_words.h5 --max-jets 1000 --candidates $(CANDIDATES) --force && \
-	$(BIN)/salt-hls ip $(MODEL) --out out/ip --candidates $(CANDIDATES) --force && \
+	$(BIN)/salt-hls ip $(MODEL) $(CONVERT) --out out/ip --candidates $(CANDIDATES) --force && \
 	$(BIN)/salt-hls estimate out/ip --out out/ip/estimate.json > /dev/null && \
 	$(BIN)/salt-hls export out/ip --out out/ip_export --words out/demo_words.h5 --max-jets 1000 --csim --force
 

@@ -55,3 +55,31 @@ def test_stored_n16_estimate_is_reproducible(tmp_path):
     stored = json.loads((_stored(16) / "report.json").read_text())
     for key in ("resources", "latency", "interval", "clock"):
         assert fresh[key] == stored[key], key
+
+
+def _stored_l1t():
+    return ROOT / "synth_reports" / "salt_n16_l1t" / PART / "salt-hls-estimate"
+
+
+def test_stored_l1t_estimate_fits_the_default_budget():
+    res = CliRunner().invoke(check_command, [str(_stored_l1t() / "report.json"), "--budget", str(BUDGET), "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert out["fits"] is True and all(r["ok"] for r in out["rows"])
+    meta = json.loads((_stored_l1t() / "meta.json").read_text())
+    h5 = ROOT / "keras_models" / "salt_n16_l1t" / "model.h5"
+    assert meta["model_sha256"] == hashlib.sha256(h5.read_bytes()).hexdigest(), "re-run benchmarks/fit/ship.py"
+    assert meta["settings"]["backend"] == "Vivado" and meta["settings"]["dense_strategy"] == "distributed_arithmetic"
+
+
+@pytest.mark.slow
+def test_stored_l1t_estimate_is_reproducible(tmp_path):
+    from salt_hls.estimate.estimator import estimate_project
+    from salt_hls.hls.convert import ConvertSettings, convert
+
+    settings = json.loads((_stored_l1t() / "meta.json").read_text())["settings"]
+    convert(ROOT / "keras_models" / "salt_n16_l1t", tmp_path / "prj", ConvertSettings(**settings))
+    fresh = estimate_project(tmp_path / "prj").to_dict()
+    stored = json.loads((_stored_l1t() / "report.json").read_text())
+    for key in ("resources", "latency", "interval", "clock"):
+        assert fresh[key] == stored[key], key
