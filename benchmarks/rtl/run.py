@@ -72,23 +72,18 @@ ONE_PARTICLE_AXIS = {"attention_scores": 0, "partition_softmax": 1, "weighted_va
 WINDOW_LAYERS = {"logit_conv"}
 
 
-def one_window(tracer, clock, work: Path, lf, timeout_s: float):
-    """(LayerSynth-like dict) of the logit convolution for one interior particle, counted N times."""
+def _counted(lf, xs, y, n: int, label: str, clock, work: Path, timeout_s: float) -> dict:
+    """(LayerSynth-like dict) of the part xs -> y of layer lf, synthesized once and counted n times."""
     from salt_hls.rtl.synth import synthesize
     from salt_hls.rtl.verilog import write_design
 
-    (name,) = lf.inputs
-    heads, n, k = (int(d) for d in tracer.plan[name].shape)
-    height = int(tracer.plan[lf.name].arrays["weight"].shape[0])
-    x = tracer.trace_inputs((heads, height, k), tracer.input_type(name))
     top = f"layer_{lf.name}"
-    design = write_design([x], lf.fn(x)[:, height // 2, :], work / lf.name, top, clock.clock_ns, clock.uncertainty, clock.part)
+    design = write_design(xs, y, work / lf.name, top, clock.clock_ns, clock.uncertainty, clock.part)
     r = synthesize(design.path, top, timeout_s=timeout_s)
-    print(f"  {lf.name}: one interior particle (a {height}-row window) x {n}: {r.resources} in {r.seconds} s", flush=True)
+    print(f"  {lf.name}: {label} x {n}: {r.resources} in {r.seconds} s", flush=True)
     return {
         "copies": n,
         "one_particle": True,
-        "window": height,
         "yosys_one_copy": r.resources,
         "luts_by_size_one_copy": r.luts_by_size,
         "yosys": {k: v * n for k, v in r.resources.items()},
@@ -99,11 +94,18 @@ def one_window(tracer, clock, work: Path, lf, timeout_s: float):
     }
 
 
+def one_window(tracer, clock, work: Path, lf, timeout_s: float):
+    """(LayerSynth-like dict) of the logit convolution for one interior particle, counted N times."""
+    (name,) = lf.inputs
+    heads, n, k = (int(d) for d in tracer.plan[name].shape)
+    height = int(tracer.plan[lf.name].arrays["weight"].shape[0])
+    x = tracer.trace_inputs((heads, height, k), tracer.input_type(name))
+    label = f"one interior particle (a {height}-row window)"
+    return {**_counted(lf, [x], lf.fn(x)[:, height // 2, :], n, label, clock, work, timeout_s), "window": height}
+
+
 def one_particle(tracer, clock, work: Path, lf, timeout_s: float):
     """(LayerSynth-like dict) of layer lf for one particle, counted N times."""
-    from salt_hls.rtl.synth import synthesize
-    from salt_hls.rtl.verilog import write_design
-
     axis = ONE_PARTICLE_AXIS[lf.kind]
     xs = []
     for j, i in enumerate(lf.inputs):
@@ -112,21 +114,7 @@ def one_particle(tracer, clock, work: Path, lf, timeout_s: float):
             n = shape[axis]
             shape[axis] = 1
         xs.append(tracer.trace_inputs(tuple(shape), tracer.input_type(i)))
-    top = f"layer_{lf.name}"
-    design = write_design(xs, lf.fn(*xs), work / lf.name, top, clock.clock_ns, clock.uncertainty, clock.part)
-    r = synthesize(design.path, top, timeout_s=timeout_s)
-    print(f"  {lf.name}: one particle x {n}: {r.resources} in {r.seconds} s", flush=True)
-    return {
-        "copies": n,
-        "one_particle": True,
-        "yosys_one_copy": r.resources,
-        "luts_by_size_one_copy": r.luts_by_size,
-        "yosys": {k: v * n for k, v in r.resources.items()},
-        "da4ml_cost_luts": design.da4ml_cost_luts * n,
-        "da4ml_reg_bits": design.da4ml_reg_bits * n,
-        "pipeline_depth": design.pipeline_depth,
-        "yosys_seconds": r.seconds,
-    }
+    return _counted(lf, xs, lf.fn(*xs), n, "one particle", clock, work, timeout_s)
 
 
 def bench_model(name: str, work: Path, results: dict, args) -> None:
