@@ -97,6 +97,71 @@ Gather:
     }
 }
 
+// k = 2: the same function in fewer steps. With two partitions the maximum's exp entry is exp_table[0], so
+// both weights depend on the index of d = |s_0 - s_1| alone; top_table / low_table hold, per index, the
+// chain's result for the row maximum and for the other score (salt_hls.tables.SoftmaxTables.pair_tables):
+//   second = s_1 > s_0 (as the Max loop above picks it: ties keep s_0);  d = second ? s_1 - s_0 : s_0 - s_1
+//   i = min(floor(d * 2^exp_index_bits), table_size - 1);  a_max = top_table[i], a_other = low_table[i]
+// Bit for bit what partition_softmax computes, without the sum, the reciprocal look-up, the products and the cast.
+struct pair_softmax_config {
+    static const unsigned n_rows = 64; // n_heads * n_particles
+    static const unsigned table_size = 1024;
+    static const unsigned diff_shift = 2; // fractional bits of diff_t minus exp_index_bits
+    static const unsigned reuse_factor = 1;
+    static const unsigned n_groups = 1;
+    typedef float diff_t;
+    typedef float table_t;
+};
+
+template <class data_T, class res_T, typename CONFIG_T>
+void pair_softmax_group(data_T s[CONFIG_T::n_rows * 2], res_T a_g[(CONFIG_T::n_rows / CONFIG_T::n_groups) * 2],
+                        typename CONFIG_T::table_t top_table[CONFIG_T::table_size],
+                        typename CONFIG_T::table_t low_table[CONFIG_T::table_size], const unsigned g) {
+#pragma HLS INLINE off
+#pragma HLS FUNCTION_INSTANTIATE variable = g
+#pragma HLS PIPELINE II = CONFIG_T::reuse_factor
+#pragma HLS ARRAY_PARTITION variable = top_table complete
+#pragma HLS ARRAY_PARTITION variable = low_table complete
+    static const unsigned per = CONFIG_T::n_rows / CONFIG_T::n_groups;
+Row:
+    for (unsigned i = 0; i < per; i++) {
+        const unsigned r = g * per + i;
+        const data_T s0 = s[2 * r], s1 = s[2 * r + 1];
+        const bool second = s1 > s0;
+        typename CONFIG_T::diff_t d = second ? (typename CONFIG_T::diff_t)(s1 - s0) : (typename CONFIG_T::diff_t)(s0 - s1);
+        ap_uint<CONFIG_T::diff_t::width> raw = d.range();
+        ap_uint<CONFIG_T::diff_t::width> idx = raw >> CONFIG_T::diff_shift;
+        const unsigned at = idx >= CONFIG_T::table_size ? CONFIG_T::table_size - 1 : (unsigned)idx;
+        const res_T hi = top_table[at], lo = low_table[at];
+        a_g[2 * i] = second ? lo : hi;
+        a_g[2 * i + 1] = second ? hi : lo;
+    }
+}
+
+template <class data_T, class res_T, typename CONFIG_T>
+void pair_softmax(data_T s[CONFIG_T::n_rows * 2], res_T a[CONFIG_T::n_rows * 2],
+                  typename CONFIG_T::table_t top_table[CONFIG_T::table_size],
+                  typename CONFIG_T::table_t low_table[CONFIG_T::table_size]) {
+#pragma HLS INLINE off
+#pragma HLS PIPELINE II = CONFIG_T::reuse_factor
+#pragma HLS ARRAY_PARTITION variable = s complete
+#pragma HLS ARRAY_PARTITION variable = a complete
+    static const unsigned per = CONFIG_T::n_rows / CONFIG_T::n_groups;
+    res_T a_g[CONFIG_T::n_groups][per * 2];
+#pragma HLS ARRAY_PARTITION variable = a_g complete dim = 0
+Group:
+    for (unsigned g = 0; g < CONFIG_T::n_groups; g++) {
+#pragma HLS UNROLL
+        pair_softmax_group<data_T, res_T, CONFIG_T>(s, a_g[g], top_table, low_table, g);
+    }
+Gather:
+    for (unsigned g = 0; g < CONFIG_T::n_groups; g++) {
+        for (unsigned x = 0; x < per * 2; x++) {
+            a[g * per * 2 + x] = a_g[g][x];
+        }
+    }
+}
+
 } // namespace nnet
 
 #endif

@@ -16,9 +16,19 @@ pieces; tests/test_operations.py checks that every record's pieces exist and agr
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from salt_hls.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class HlsVariant:
+    """Another hls4ml layer class the operation's handler may choose (a special case built differently)."""
+
+    layer: str
+    config_template: str
+    call_template: str
+    function: str  # the C++ function its call emits (a key of the operation's cost rules)
 
 
 @dataclass(frozen=True)
@@ -30,6 +40,7 @@ class HlsPieces:
     config_template: str  # text of the config struct
     call_template: str  # text of the function call
     header: str  # file in hls_templates/
+    variants: tuple[HlsVariant, ...] = ()  # same handler and header
 
 
 @dataclass(frozen=True)
@@ -74,6 +85,14 @@ def _salt(name, kind, keras_class, module, group, header, cpp_function):
         {cpp_function: _COST + name},
         HlsPieces(ops + f"parse_{name}", ops + f"Salt{keras_class}", ops + f"{upper}_CONFIG", ops + f"{upper}_CALL", header),
     )
+
+
+def _variant(op: Operation, keras_class: str, function: str) -> Operation:
+    """op with a variant layer Salt<keras_class> emitting nnet::<function>, costed by the rule of that name."""
+    ops = op.hls.layer.rsplit(":", 1)[0] + ":"
+    upper = function.upper()
+    v = HlsVariant(ops + f"Salt{keras_class}", ops + f"{upper}_CONFIG", ops + f"{upper}_CALL", function)
+    return replace(op, cost={**op.cost, function: _COST + function}, hls=replace(op.hls, variants=(*op.hls.variants, v)))
 
 
 OPERATIONS: tuple[Operation, ...] = (
@@ -132,7 +151,14 @@ OPERATIONS: tuple[Operation, ...] = (
     ),
     _salt("attention_scores", "scores", "AttentionScores", "attention", "attention", "salt_attention.h", "attention_scores"),
     _salt("logit_conv", "logit_conv", "LogitConv", "logit_conv", "elementwise", "salt_logit_conv.h", "logit_conv"),
-    _salt("partition_softmax", "softmax", "PartitionSoftmax", "attention", "attention", "salt_softmax.h", "partition_softmax"),
+    # k = 2: the same softmax as two tables of |s_0 - s_1| (salt_hls.tables.SoftmaxTables.pair_tables)
+    _variant(
+        _salt(
+            "partition_softmax", "softmax", "PartitionSoftmax", "attention", "attention", "salt_softmax.h", "partition_softmax"
+        ),
+        "PairSoftmax",
+        "pair_softmax",
+    ),
     _salt("weighted_values", "values", "WeightedValues", "attention", "attention", "salt_attention.h", "weighted_values"),
     _salt("dynamic_tanh", "dyt", "DynamicTanh", "dyt", "elementwise", "salt_dyt.h", "dynamic_tanh"),
 )

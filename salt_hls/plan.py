@@ -34,7 +34,13 @@ class LayerPlan:
         return self.types["result"]
 
 
-TABLES = ("exp_table", "inv_table", "table")  # arrays that are look-up tables (reported by size in the summary)
+TABLES = (
+    "exp_table",
+    "inv_table",
+    "top_table",
+    "low_table",
+    "table",
+)  # arrays that are look-up tables (reported by size in the summary)
 
 
 def plan_summary(plan: dict[str, LayerPlan]) -> dict:

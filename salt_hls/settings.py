@@ -144,7 +144,6 @@ class EstimateOptions(_Settings):
     )
     full_parallel: bool = setting(False, "What-if: pointwise layers with ParallelizationFactor = N (II = ReuseFactor).")
     table_entries: int | None = setting(None, "What-if: cost every table with this many entries.", type=int)
-    dyt_after_pool: bool = setting(False, "What-if: the last DynamicTanh applied after the max pooling (exact).")
     cast_mode: str = setting(
         "typed", "What-if trn: quantizers truncate instead of rounding (saturation kept).", choices=CAST_MODES
     )
@@ -166,7 +165,7 @@ class EstimateOptions(_Settings):
                 f"bram_min_bits must be an integer >= 0 and dsp_min_bits >= 1, got {self.bram_min_bits!r} "
                 f"and {self.dsp_min_bits!r}"
             )
-        for name in ("full_parallel", "dyt_after_pool", "dsp_packing"):
+        for name in ("full_parallel", "dsp_packing"):
             if not isinstance(getattr(self, name), bool):
                 raise ConfigError(f"{name} must be true or false, got {getattr(self, name)!r}")
 

@@ -69,6 +69,21 @@ class SoftmaxTables:
             _shift(self.sum_t.frac, self.inv_index_bits, "softmax reciprocal table"),
         )
 
+    def pair_tables(self, res_t: FixedType) -> tuple[np.ndarray, np.ndarray]:
+        """For k = 2, the softmax as two tables of the index of d = |s_0 - s_1|: (top, low), the weights
+        of the row maximum and of the other score, each the exact result of the chain above for that index.
+
+        With two partitions the maximum's difference is 0 and its exp entry exp_table[0], so the sum, the
+        reciprocal and both products depend on the other difference's index alone; composing them into
+        two tables of that index gives, bit for bit, what the exp / reciprocal / normalize chain gives,
+        in three steps fewer (hls_templates/salt_softmax.h, pair_softmax)."""
+        if self.k != 2:
+            raise ConfigError(f"the two-table softmax needs k = 2 partitions, not {self.k}")
+        e_max, e = self.exp_table[0], self.exp_table
+        excess = (e_max + e) - 1.0
+        inv = self.inv_table[np.minimum(np.floor(excess * 2.0**self.inv_index_bits), len(self.inv_table) - 1).astype(np.int64)]
+        return res_t.cast(e_max * inv), res_t.cast(e * inv)
+
 
 def softmax_tables(k: int, exp_size: int = 1024, inv_size: int = 1024, table_bits: int = 16) -> SoftmaxTables:
     exp_t = FixedType(table_bits, 1, signed=False)

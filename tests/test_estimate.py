@@ -84,10 +84,14 @@ def test_multiplier_and_table_counts_by_hand(tiny):
     exp, inv = softmax["tables"]
     assert (exp["name"], exp["lookups"], exp["impl"], exp["bram18"]) == ("exp", HEADS * N * K, "bram18", 64)
     assert (inv["name"], inv["lookups"], inv["bram18"]) == ("reciprocal", HEADS * N, 16)
-    for dyt in ("dyt1", "dyt2"):
-        (tanh,) = _layer(r, dyt)["tables"]
-        assert (tanh["lookups"], tanh["entries"], tanh["bits"], tanh["bram18"]) == (N * WIDTH, 1024, 12, 64)
-    assert r.resources["post_synthesis"]["BRAM18"] == 64 + 16 + 64 + 64
+    (tanh,) = _layer(r, "dyt1")["tables"]
+    assert (tanh["lookups"], tanh["entries"], tanh["bits"], tanh["bram18"]) == (N * WIDTH, 1024, 12, 64)
+    # the last DyT runs after the max pooling (salt_hls.model.firmware.pool_before_dyt): one look-up per feature
+    (tanh,) = _layer(r, "dyt2")["tables"]
+    assert (tanh["lookups"], tanh["entries"], tanh["bits"], tanh["bram18"]) == (WIDTH, 1024, 12, 8)
+    names = [ly["name"] for ly in r.breakdown["layers"]]
+    assert names.index("res2") < names.index("pool") < names.index("dyt2") < names.index("head1")
+    assert r.resources["post_synthesis"]["BRAM18"] == 64 + 16 + 64 + 8
     # ParallelizationFactor 1: the pointwise layers process one particle per cycle, II = N
     assert r.interval_max_cycles == N and r.breakdown["settings"]["pipeline_style"] == "dataflow"
     assert _layer(r, "k_proj")["instances"] == 1 and _layer(r, "k_proj")["interval_cycles"] == N

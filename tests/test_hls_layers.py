@@ -93,6 +93,18 @@ def test_partition_softmax(backend, tmp_path):
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
+def test_two_partition_softmax_is_built_from_two_tables(backend, tmp_path):
+    inp, s = _quant_input((2, 6, 2), "s")
+    a = PartitionSoftmax(quant={"result": "u8,0"}, name="softmax")(s)
+    model = tf.keras.Model(inp, a)
+    x = _inputs((2, 6, 2), 12)
+    x[2, :, :3] = 1.5  # ties
+    _check(model, x, backend, tmp_path)
+    top = (tmp_path / backend / "firmware" / "salt_tagger.cpp").read_text()
+    assert "nnet::pair_softmax<" in top and "partition_softmax<" not in top
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_weighted_values(backend, tmp_path):
     a_in, a = _quant_input((2, 6, 4), "a")
     v_in, v = _quant_input((4, 8), "v")

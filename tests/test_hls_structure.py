@@ -95,7 +95,7 @@ def test_n16_default_passes_every_check(n16):
         ("attn_softmax", "exp_table"): (256, 256, 1024),
         ("attn_softmax", "inv_table"): (64, 64, 1024),
         ("dyt1", "table"): (256, 256, 1024),
-        ("dyt2", "table"): (256, 256, 1024),
+        ("dyt2", "table"): (16, 16, 1024),  # after the max pooling: one look-up per feature
     }
     summary = json.loads((n16 / "salt_summary.json").read_text())["structure"]
     assert summary["requested_ii"] == 1 and summary["layers"]["logit_conv"] == {"function": "logit_conv", "ii": 1, "groups": 2}

@@ -153,6 +153,27 @@ def test_partition_softmax_quantized_uses_the_firmware_tables(rng):
     np.testing.assert_allclose(a, ref.partition_softmax(s), atol=4 / 512)
 
 
+@pytest.mark.parametrize("result", ["u10,1", "u8,0", "u4,0"])
+def test_two_partition_softmax_tables_equal_the_chain_for_every_pair_of_scores(result):
+    """k = 2: the firmware's two tables of |s_0 - s_1| give what the exp / reciprocal / normalize chain of the
+    Keras layer gives, on every pair of 8-bit scores (65,536 rows: ties, both orders, the clamp)."""
+    from salt_hls.emulate.kernels import partition_softmax as kernel
+    from salt_hls.fixed import FixedType
+    from salt_hls.model.precision import partition_softmax as rule
+
+    score_t = FixedType.site(8, 3)  # [-4, 4) in steps of 1/32: differences up to 8, past the exp table's range
+    grid = np.arange(score_t.min, score_t.max + score_t.lsb / 2, score_t.lsb)
+    s0, s1 = np.meshgrid(grid, grid, indexing="ij")
+    s = np.stack([s0.ravel(), s1.ravel()], -1).reshape(1, 1, -1, 2)
+    layer = PartitionSoftmax(quant={"result": result}, exp_size=256, inv_size=256)
+    chain = _run(layer, s.astype(np.float32)).astype(np.float64)
+    plan = rule(layer, [score_t])
+    assert sorted(plan.arrays) == ["low_table", "top_table"] and plan.config == {"diff_shift": 0}
+    np.testing.assert_array_equal(kernel(plan)(s), chain)
+    ties = s0.ravel() == s1.ravel()
+    np.testing.assert_array_equal(chain[0, 0, ties, 0], chain[0, 0, ties, 1])
+
+
 def test_fixed_format_text_and_ranges():
     f = Fixed.parse("u10,1")
     assert (f.bits, f.integer, f.signed, f.lsb, f.max) == (10, 1, False, 2**-9, 2 - 2**-9)

@@ -66,9 +66,20 @@ def test_every_sal_t_operation_has_its_hls4ml_pieces(op):
     assert "struct config{index}" in config
     # the C++ function the call emits is the one the estimator costs and the header defines
     (function,) = re.findall(r"nnet::(\w+)<", call)
-    assert list(op.cost) == [function]
+    assert list(op.cost) == [function, *(v.function for v in pieces.variants)]
     header = (ROOT / "hls_templates" / pieces.header).read_text()
     assert re.search(rf"void {function}\(", header), f"{pieces.header} does not define {function}"
+    for v in pieces.variants:  # the same agreement for each special case the handler may choose
+        variant = operations.load(v.layer)
+        assert issubclass(variant, SaltLayer) and variant.__name__ != layer.__name__
+        assert "struct config{index}" in operations.load(v.config_template)
+        assert re.findall(r"nnet::(\w+)<", operations.load(v.call_template)) == [v.function]
+        assert re.search(rf"void {v.function}\(", header), f"{pieces.header} does not define {v.function}"
+
+
+def test_the_two_partition_softmax_is_a_variant_of_the_softmax():
+    (v,) = operations.get("partition_softmax").hls.variants
+    assert (v.layer.rsplit(":", 1)[1], v.function) == ("SaltPairSoftmax", "pair_softmax")
 
 
 def test_hls4ml_converts_the_other_layers_itself():

@@ -69,7 +69,7 @@ def test_setting_names_match_the_dataclasses():
         "parallelization": int,
         "dense_strategy": str,
     }
-    assert types["estimate"]["table_entries"] is int and types["estimate"]["dyt_after_pool"] is bool
+    assert types["estimate"]["table_entries"] is int and types["estimate"]["dsp_packing"] is bool
 
 
 def test_grid_expands_and_keys_are_stable(tmp_path, tiny_jets):

@@ -8,7 +8,6 @@ synth_reports/budgets/l1t-default.yaml. Then it asks the estimator what-if quest
 change the converter or the model could make:
 
   estimator what-ifs on the converted project (no reconversion)
-    +dyt-pool   the last DynamicTanh applied after the max pooling (exact: tanh is monotonic)
     +tab256     256-entry tables instead of 1024 (LUT-ROM instead of BRAM18)
     +trn        quantizers that truncate instead of rounding (a retraining)
     +rN         ReuseFactor N (II = N: outside the II = 1 budget, shown for the resources)
@@ -44,16 +43,16 @@ TOOL_DIR = "salt-hls-estimate"
 RESOURCES = ("LUT", "FF", "DSP", "BRAM18")
 
 # Cumulative what-ifs of the estimator on the default project (ParallelizationFactor = N, II = 1).
-# dyt-pool: exact when DyT is increasing in every channel (alpha * gamma >= 0); tab256: coarser
+# (the last DynamicTanh after the max pooling, a what-if here once, is what the converter builds since
+# 2026-12-02: salt_hls.model.firmware.pool_before_dyt) tab256: coarser
 # tables, as LUT-ROM since 256 x 16 bits <= 4096 bits (a retraining: the tables are the model's).
-BEST = {"dyt_after_pool": True, "table_entries": 256}
+BEST = {"table_entries": 256}
 WHAT_IFS = [
     ("as converted", {}),
-    ("+dyt-pool", {"dyt_after_pool": True}),
-    ("+dyt-pool +tab256", BEST),
-    ("+dyt-pool +tab256 +trn", {**BEST, "cast_mode": "trn"}),
+    ("+tab256", BEST),
+    ("+tab256 +trn", {**BEST, "cast_mode": "trn"}),
 ]
-BEST_NAME = "+dyt-pool +tab256"
+BEST_NAME = "+tab256"
 REUSES = (2, 4, 8)
 
 # Narrower formats (QKeras "bits,integer", integer without the sign). Cost what-ifs only: the
@@ -309,11 +308,11 @@ def write_markdown(results: dict, path: Path) -> None:
         "figure over its limit. `python benchmarks/fit/run.py` regenerates this file.",
         "",
         "Scenarios: *as converted* is the project `salt-hls convert` writes by default (ParallelizationFactor = N on "
-        "the per-particle layers, so II = 1; hls4ml's own default, 1, would give II = N); *+dyt-pool* applies the last "
+        "the per-particle layers, so II = 1; hls4ml's own default, 1, would give II = N); *+dyt-pool* (in results made before 2026-12-02) applied the last "
         "DynamicTanh after the max pooling (exact when DyT increases in every channel, alpha * gamma >= 0); *+tab256* uses 256-entry tables, built as LUT-ROM instead of 1024-entry BRAM18 tables (the tables belong to the trained model: a retraining); "
         "*+trn* quantizers that truncate instead of rounding (needs retraining); *+rR* ReuseFactor R "
         "(II = R, outside the budget); *a12w6 / a8w6 / a8w4* narrower quantization formats (activations 12/8 bits, "
-        "weights 6/4 bits) on top of +dyt-pool +tab256, *+dsp* with every data × data product on DSPs, "
+        "weights 6/4 bits) on top of +tab256, *+dsp* with every data × data product on DSPs, "
         "*+dsp-pack* with two products that share an operand packed into one DSP48E2 (AMD WP486; needs a hand-written "
         "multiply in the templates) — cost only, **their accuracy is not evaluated**; *d8h2 a8w4 (untrained)* is a "
         "smaller model (d_model 8, 2 heads, FFN and head 8) with seeded random weights, for the cost alone.",

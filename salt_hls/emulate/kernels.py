@@ -102,6 +102,8 @@ def logit_conv(p: LayerPlan):
 
 
 def partition_softmax(p: LayerPlan):
+    if "top_table" in p.arrays:
+        return _pair_softmax(p)
     exp_table, inv_table, res = p.arrays["exp_table"], p.arrays["inv_table"], p.result
     exp_bits, inv_bits = p.attrs["exp_index_bits"], p.attrs["inv_index_bits"]
 
@@ -111,6 +113,19 @@ def partition_softmax(p: LayerPlan):
         excess = e.sum(axis=-1, keepdims=True) - 1.0
         inv = inv_table[np.minimum(np.floor(excess * 2.0**inv_bits), len(inv_table) - 1).astype(np.int64)]
         return res.cast(e * inv)
+
+    return run
+
+
+def _pair_softmax(p: LayerPlan):
+    """k = 2: the row maximum gets top[i], the other score low[i], i the index of |s_0 - s_1| (ties: s_0 is the maximum)."""
+    top, low, bits = p.arrays["top_table"], p.arrays["low_table"], p.attrs["exp_index_bits"]
+
+    def run(s):
+        second = s[..., 1] > s[..., 0]
+        idx = np.minimum(np.floor(np.abs(s[..., 0] - s[..., 1]) * 2.0**bits), len(top) - 1).astype(np.int64)
+        hi, lo = top[idx], low[idx]
+        return np.stack([np.where(second, lo, hi), np.where(second, hi, lo)], axis=-1)
 
     return run
 

@@ -276,7 +276,6 @@ class CostOptions:
     dsp_min_bits: int = DSP_MIN_BITS
     full_parallel: bool = False  # cost pointwise layers as ParallelizationFactor = N (all particles at once)
     table_entries: int | None = None  # cost every table as if it had this many entries (coarser index)
-    dyt_after_pool: bool = False  # cost a DynamicTanh that feeds only a max pooling as applied after it
     cast_mode: str = "typed"  # typed: as the ap types say; trn: casts truncate (no rounding adders), saturation kept
     dsp_packing: bool = False  # two products sharing an operand in one DSP48E2 when each fits 18 bits (AMD WP486)
 
@@ -550,27 +549,10 @@ class LayerCoster:
         lc.add("add", n * two_operand_adder_luts(a, b))
         lc.steps.append(Step("add", t_add(out.width), lc.out_bits))
 
-    def _swapped_dyt(self, call: Call) -> Call | None:
-        """With dyt_after_pool: the DynamicTanh whose output only this max pooling reads (tanh is monotonic and
-        its table non-decreasing, so max over particles commutes with it when alpha > 0: an exact rewrite)."""
-        if not self.o.dyt_after_pool or self.p.config(call).get("pool_op") != "Max":
-            return None
-        src = next((c for c in self.p.calls if c.output == call.inputs[0]), None)
-        readers = [c for c in self.p.calls if call.inputs[0] in c.inputs]
-        if src is None or src.function != "dynamic_tanh" or len(readers) != 1:
-            return None
-        if self.p.weight(src.weights[0], self.p.config(src).get("weight_t"))[0] <= 0:
-            return None  # alpha <= 0 turns the maximum into a minimum: still exact, but not modelled
-        return src
-
     def global_pooling1d(self, call: Call, lc: LayerCost) -> None:
         cfg = self.p.config(call)
         n, feats = cfg["n_in"], cfg["n_filt"]
         t = self.p.type_of_var(call.inputs[0])
-        dyt = self._swapped_dyt(call)
-        if dyt is not None:
-            t = self.p.type_of_var(dyt.inputs[0])
-            lc.notes.append(f"what-if: pooling applied before {dyt.name}, on its input type {t.flags()}")
         levels = log2_ceil(n)
         lc.copies = lc.instances = feats
         if cfg.get("pool_op") == "Average":
@@ -713,6 +695,30 @@ class LayerCoster:
         d = self._casts(lc, prod_t, out_t, rows * k)
         lc.steps.append(Step("cast", d, lc.out_bits))
 
+    def pair_softmax(self, call: Call, lc: LayerCost) -> None:
+        p, cfg = self.p, self.p.config(call)
+        rows = cfg["n_rows"]
+        out_t = p.type_of_var(call.output)
+        diff_t = p.types[cfg["diff_t"]]
+        top = p.weight(call.weights[0], _weight_type(p, call.weights[0]))
+        low = p.weight(call.weights[1], _weight_type(p, call.weights[1]))
+        tab_t = p.types.get(_weight_type(p, call.weights[0]) or "", out_t)
+        lc.copies = lc.instances = rows
+        # s_0 - s_1 and s_1 - s_0 side by side; the first one's sign selects |d| (one LUT per bit)
+        lc.add("add", rows * 2 * diff_t.width)
+        lc.steps.append(Step("differences", t_add(diff_t.width), rows * 2 * diff_t.width))
+        lc.add("compare_select", rows * diff_t.width)
+        lc.steps.append(Step("select |d|", T_LUT_NS, rows * diff_t.width))
+        eb = log2_ceil(len(top))
+        lc.add("clamp", rows * (eb + 1))
+        lc.steps.append(Step("index clamp", T_LUT_NS, rows * eb))
+        lc.steps.append(self._table(lc, "top", top, tab_t, rows, eb))
+        self._table(lc, "low", low, tab_t, rows, eb)  # read beside top, same index
+        lc.steps[-1].bits = rows * 2 * tab_t.width + rows
+        # each output takes top or low by the sign (one LUT per bit)
+        lc.add("compare_select", rows * 2 * out_t.width)
+        lc.steps.append(Step("order", T_LUT_NS, lc.out_bits))
+
     def dynamic_tanh(self, call: Call, lc: LayerCost) -> None:
         p, cfg = self.p, self.p.config(call)
         n = cfg["n_in"]
@@ -721,11 +727,6 @@ class LayerCoster:
         ab = p.weight(call.weights[0], cfg.get("weight_t"))
         table = p.weight(call.weights[1], _weight_type(p, call.weights[1]))
         tab_t = p.types.get(_weight_type(p, call.weights[1]) or "", p.type_of_var(call.output))
-        pool = next((c for c in p.calls if call.output in c.inputs and c.function == "global_pooling1d_cl"), None)
-        if pool is not None and self._swapped_dyt(pool) is call:
-            n = p.config(pool)["n_filt"]
-            lc.notes.append(f"what-if: applied after the max pooling {pool.name}: {n} elements instead of {cfg['n_in']}")
-            lc.out_bits = n * p.type_of_var(call.output).width
         lc.copies = lc.instances = n
         c = self._cmvm(lc, "alpha * x + beta", np.array([[ab[0]]]), in_t, n, np.array([ab[1]]))
         ta = t_add(z_t.width)

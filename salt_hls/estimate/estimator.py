@@ -86,7 +86,6 @@ def estimate_project(path: str | Path, options: EstimateOptions | None = None) -
         dsp_min_bits=options.dsp_min_bits,
         full_parallel=options.full_parallel,
         table_entries=options.table_entries,
-        dyt_after_pool=options.dyt_after_pool,
         cast_mode=options.cast_mode,
         dsp_packing=options.dsp_packing,
     )
@@ -217,7 +216,6 @@ def estimate_project(path: str | Path, options: EstimateOptions | None = None) -
                 "dsp_min_bits": options.dsp_min_bits,
                 "full_parallel": options.full_parallel,
                 "table_entries": options.table_entries,
-                "dyt_after_pool": options.dyt_after_pool,
                 "cast_mode": options.cast_mode,
                 "dsp_packing": options.dsp_packing,
             },

@@ -40,6 +40,11 @@ def register() -> None:
         if layer_cls.__name__ not in hls4ml.model.layers.layer_map:
             hls4ml.model.layers.register_layer(layer_cls.__name__, layer_cls)
         templates += make_templates(layer_cls, load(pieces.config_template), load(pieces.call_template), pieces.header)
+        for v in pieces.variants:
+            variant_cls = load(v.layer)
+            if variant_cls.__name__ not in hls4ml.model.layers.layer_map:
+                hls4ml.model.layers.register_layer(variant_cls.__name__, variant_cls)
+            templates += make_templates(variant_cls, load(v.config_template), load(v.call_template), pieces.header)
     src = templates_dir()
     backends = [hls4ml.backends.get_backend(name) for name in BACKENDS]
     pointwise.register_pointwise(backends)

@@ -174,7 +174,7 @@ def check_project(path: str | Path, limit: int = UNROLL_LIMIT) -> StaticReport:
             lookups = table_lookups(call.function, cfg)
             _check_salt_function(call.name, call.function, source, lookups, findings)
             for arg, count in lookups.items():
-                entries = cfg[{"exp_table": "exp_size", "inv_table": "inv_size", "table": "table_size"}[arg]]
+                entries = cfg[{"exp_table": "exp_size", "inv_table": "inv_size"}.get(arg, "table_size")]
                 weight = call.weights[list(_table_args(call.function)).index(arg)]
                 bits = project.types[f"{weight}_t"].width if f"{weight}_t" in project.types else None
                 tables.append(
@@ -236,4 +236,8 @@ def check_project(path: str | Path, limit: int = UNROLL_LIMIT) -> StaticReport:
 
 def _table_args(function: str) -> tuple[str, ...]:
     """The table arguments of a SAL-T function, in the order its call passes its weights."""
-    return {"partition_softmax": ("exp_table", "inv_table"), "dynamic_tanh": ("weight", "table")}.get(function, ())
+    return {
+        "partition_softmax": ("exp_table", "inv_table"),
+        "pair_softmax": ("top_table", "low_table"),
+        "dynamic_tanh": ("weight", "table"),
+    }.get(function, ())

@@ -52,6 +52,8 @@ _SALT_OPS = {
     "logit_conv": ("n_particles", lambda c: c["n_heads"] * c["k"] * c["height"] * c["k"]),
     # k exp look-ups, one reciprocal look-up, k products per row
     "partition_softmax": ("n_rows", lambda c: 2 * c["k"] + 1),
+    # two look-ups per row
+    "pair_softmax": ("n_rows", lambda c: 2),
     # alpha * x (a constant product) and one tanh look-up per element
     "dynamic_tanh": ("n_in", lambda c: 2),
 }
@@ -67,6 +69,7 @@ POINTWISE_FUNCTIONS = tuple(FUNCTIONS.values())
 # Table look-ups per call of a SAL-T function: C++ argument -> count from the config.
 SALT_TABLES = {
     "partition_softmax": {"exp_table": lambda c: c["n_rows"] * c["k"], "inv_table": lambda c: c["n_rows"]},
+    "pair_softmax": {"top_table": lambda c: c["n_rows"], "low_table": lambda c: c["n_rows"]},
     "dynamic_tanh": {"table": lambda c: c["n_in"]},
 }
 
@@ -125,7 +128,11 @@ def _salt_functions() -> dict[str, str]:
     """hls4ml layer class name -> C++ function, from the operation registry."""
     from salt_hls.operations import salt_operations
 
-    return {op.hls.layer.rsplit(":", 1)[1]: next(iter(op.cost)) for op in salt_operations()}
+    out = {}
+    for op in salt_operations():
+        out[op.hls.layer.rsplit(":", 1)[1]] = next(iter(op.cost))
+        out.update({v.layer.rsplit(":", 1)[1]: v.function for v in op.hls.variants})
+    return out
 
 
 def _int_attrs(node) -> dict:

@@ -142,6 +142,15 @@ def logit_conv(layer, ins):
 def partition_softmax(layer, ins):
     t = layer.tables  # the Keras layer's own tables: the firmware gets the same arrays
     diff_shift, sum_shift = t.shifts(ins[0])
+    if t.k == 2:  # the same function as two tables of |s_0 - s_1| (salt_hls.tables.SoftmaxTables.pair_tables)
+        res = _site(layer.formats["result"])
+        top, low = t.pair_tables(res)
+        return _plan(
+            {"diff": t.diff_t(ins[0]), "table": res, "top_table": res, "low_table": res, "result": res},
+            {"exp_index_bits": t.exp_index_bits},
+            {"top_table": top, "low_table": low},
+            {"diff_shift": diff_shift},
+        )
     return _plan(
         {
             "diff": t.diff_t(ins[0]),

@@ -134,6 +134,18 @@ def _zeros_like(vec, n: int):
     )
 
 
+def _sign_select(cond, pairs: list, solver_options):
+    """Stacked on a new last axis, per pair (a, b): a where cond < 0, else b (da4ml's msb_mux, element by element)."""
+    from da4ml.trace import FixedVariableArray
+
+    c = np.asarray(cond._vars).ravel()
+    out = np.empty((c.size, len(pairs)), dtype=object)
+    for j, (a, b) in enumerate(pairs):
+        av, bv = np.asarray(a._vars).ravel(), np.asarray(b._vars).ravel()
+        out[:, j] = [ci.msb_mux(ai, bi) for ci, ai, bi in zip(c, av, bv, strict=True)]
+    return FixedVariableArray(out.reshape((*np.shape(cond._vars), len(pairs))), solver_options)
+
+
 def _stack(rows: list, solver_options):
     from da4ml.trace import FixedVariableArray
 
@@ -248,6 +260,17 @@ class Tracer:
                 return cast(out + b, res)
 
             return LayerFn(name, op, ins, conv)
+        if op == "partition_softmax" and "top_table" in p.arrays:  # k = 2, as hls_templates/salt_softmax.h pair_softmax
+            tab_t, bits = p.types["top_table"], a["exp_index_bits"]
+            top, low = p.arrays["top_table"], p.arrays["low_table"]
+
+            def pair(s):  # (h, n, 2)
+                d01 = s[..., 0] - s[..., 1]  # negative exactly when s_1 > s_0 (ties keep s_0 as the maximum)
+                d = np.abs(d01)
+                hi, lo = table_lookup(d, top, bits, tab_t), table_lookup(d, low, bits, tab_t)
+                return _sign_select(d01, [(lo, hi), (hi, lo)], s.solver_options)
+
+            return LayerFn(name, op, ins, pair)
         if op == "partition_softmax":
             exp_t, inv_t = p.types["exp_table"], p.types["inv_table"]
             exp_table, inv_table = p.arrays["exp_table"], p.arrays["inv_table"]

@@ -53,8 +53,14 @@ class SaltWeightedValues(SaltLayer):
 
 def parse_partition_softmax(keras_layer, input_names, input_shapes, data_reader):
     _, heads, n, k = input_shapes[0]
+    obj = keras_layer_object(data_reader, keras_layer["config"]["name"])
+    tables = obj.tables  # the arrays the precision pass planned with
+    if int(k) == 2:  # the two-table form (salt_softmax.h, pair_softmax)
+        layer = base_layer_dict(keras_layer, input_names, "SaltPairSoftmax")
+        top, low = tables.pair_tables(obj.formats["result"].type)
+        layer.update(n_heads=int(heads), n_particles=int(n), k=2, top_table_data=top, low_table_data=low)
+        return layer, list(input_shapes[0])
     layer = base_layer_dict(keras_layer, input_names, "SaltPartitionSoftmax")
-    tables = keras_layer_object(data_reader, layer["name"]).tables  # the arrays the precision pass planned with
     layer.update(
         n_heads=int(heads), n_particles=int(n), k=int(k), exp_table_data=tables.exp_table, inv_table_data=tables.inv_table
     )
@@ -78,6 +84,25 @@ class SaltPartitionSoftmax(SaltLayer):
             "n_rows": self.get_attr("n_heads") * self.get_attr("n_particles"),
             "exp_size": len(self.get_attr("exp_table_data")),
             "inv_size": len(self.get_attr("inv_table_data")),
+        }
+
+
+class SaltPairSoftmax(SaltLayer):
+    """PartitionSoftmax at k = 2: two tables of |s_0 - s_1| (salt_hls.tables.SoftmaxTables.pair_tables)."""
+
+    TYPES = ("diff", "table")
+    WEIGHTS = ("top_table", "low_table")
+    _expected_attributes = [Attribute(a) for a in ("n_heads", "n_particles", "k", "diff_shift")] + type_attributes(
+        "diff", "table"
+    )
+
+    def output_shape(self):
+        return [self.get_attr("n_heads"), self.get_attr("n_particles"), 2]
+
+    def config_params(self):
+        return {
+            "n_rows": self.get_attr("n_heads") * self.get_attr("n_particles"),
+            "table_size": len(self.get_attr("top_table_data")),
         }
 
 
@@ -126,3 +151,15 @@ PARTITION_SOFTMAX_CONFIG = """struct config{index} : nnet::partition_softmax_con
 }};
 """
 PARTITION_SOFTMAX_CALL = "nnet::partition_softmax<{input_t}, {output_t}, {config}>({input}, {output}, {exp_table}, {inv_table});"
+
+PAIR_SOFTMAX_CONFIG = """struct config{index} : nnet::pair_softmax_config {{
+    static const unsigned n_rows = {n_rows};
+    static const unsigned table_size = {table_size};
+    static const unsigned diff_shift = {diff_shift};
+    static const unsigned reuse_factor = {reuse};
+    static const unsigned n_groups = {n_groups};
+    typedef {diff_t.name} diff_t;
+    typedef {table_t.name} table_t;
+}};
+"""
+PAIR_SOFTMAX_CALL = "nnet::pair_softmax<{input_t}, {output_t}, {config}>({input}, {output}, {top_table}, {low_table});"
