@@ -289,6 +289,22 @@ def test_distributed_arithmetic_project_is_costed_as_emitted(tiny, tmp_path):
     assert 0.75 < ffn1["lut_by_category"]["cmvm"] / latency_cmvm < 1.25
 
 
+def test_the_adder_depth_constraint_reaches_hls4ml_s_distributed_arithmetic(tmp_path):
+    import os
+
+    deep = read_project(_convert(tmp_path / "dc9", parallelization=None, dense_strategy="distributed_arithmetic", da_hard_dc=9))
+    flat = read_project(_convert(tmp_path / "dc0", parallelization=None, dense_strategy="distributed_arithmetic"))
+    assert "DA_HARD_DC" not in os.environ  # set for the conversion only
+    depth = {name: (k.depth, k.n_adders) for name, k in flat.da_kernels.items()}
+    loose = {name: (k.depth, k.n_adders) for name, k in deep.da_kernels.items()}
+    assert depth.keys() == loose.keys()
+    # minimal depth never deeper; somewhere it is shallower, paid in adders
+    assert all(depth[n][0] <= loose[n][0] for n in depth)
+    assert any(depth[n][0] < loose[n][0] for n in depth)
+    assert sum(a for _, a in depth.values()) >= sum(a for _, a in loose.values())
+    assert json.loads((tmp_path / "dc0" / "salt_summary.json").read_text())["settings"]["da_hard_dc"] == 0
+
+
 def test_distributed_arithmetic_time_multiplexed_like_latency(tiny, tiny_report, tmp_path):
     """ParallelizationFactor 1 with distributed arithmetic: one adder graph fed the particles one after
     another, with the same input multiplexer and II as the Latency project's shared dense unit."""

@@ -68,6 +68,7 @@ def test_setting_names_match_the_dataclasses():
         "reuse": int,
         "parallelization": int,
         "dense_strategy": str,
+        "da_hard_dc": int,
     }
     assert types["estimate"]["table_entries"] is int and types["estimate"]["dsp_packing"] is bool
 

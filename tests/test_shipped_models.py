@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from salt_hls.settings import ConvertSettings
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -53,3 +55,4 @@ def test_make_demo_converts_the_default_model_as_it_was_shipped():
     assert model == L1T[16]
     assert flags == {"--backend": conversion["backend"], "--dense-strategy": conversion["dense_strategy"]}
     assert conversion["clock_ns"] == 5.0 and conversion["reuse"] == 1 and conversion["parallelization"] is None
+    assert conversion["da_hard_dc"] == ConvertSettings().da_hard_dc  # the default the Makefile relies on

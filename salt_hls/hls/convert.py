@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -91,8 +93,6 @@ def convert(
 
 
 def _convert(model, output_dir: Path, settings: ConvertSettings, replace: bool, tb_inputs, metadata, source, trace):
-    import hls4ml
-
     from salt_hls.env import check_environment
     from salt_hls.model.io import load_model, resolve_model_path
 
@@ -120,6 +120,21 @@ def _convert(model, output_dir: Path, settings: ConvertSettings, replace: bool, 
     tb_in, tb_out = output_dir / "tb_input.dat", output_dir / "tb_output.dat"
     _write_dat(tb_in, tb_inputs)
     _write_dat(tb_out, fw.predict(tb_inputs, verbose=0))
+    with _da_depth(settings.da_hard_dc):
+        hls_model = _hls4ml_project(fw, config, output_dir, settings, tb_in, tb_out)
+    if source is not None:
+        model_file, meta_file = resolve_model_path(source)
+        (output_dir / MODEL_COPY).mkdir(exist_ok=True)
+        shutil.copy2(model_file, output_dir / MODEL_COPY / "model.h5")
+        if meta_file:
+            shutil.copy2(meta_file, output_dir / MODEL_COPY / "metadata.json")
+    write_summary(output_dir, fw, plan, settings, metadata or {}, structure_summary(hls_model))
+    return hls_model
+
+
+def _hls4ml_project(fw, config, output_dir: Path, settings: ConvertSettings, tb_in: Path, tb_out: Path):
+    import hls4ml
+
     # An absolute OutputDir, so the returned graph compiles wherever the caller's working directory
     # is; a project loaded later (salt_hls.hls.csim.load_project) uses its own location instead.
     hls_model = hls4ml.converters.convert_from_keras_model(
@@ -135,14 +150,22 @@ def _convert(model, output_dir: Path, settings: ConvertSettings, replace: bool, 
         output_data_tb=str(tb_out),
     )
     hls_model.write()
-    if source is not None:
-        model_file, meta_file = resolve_model_path(source)
-        (output_dir / MODEL_COPY).mkdir(exist_ok=True)
-        shutil.copy2(model_file, output_dir / MODEL_COPY / "model.h5")
-        if meta_file:
-            shutil.copy2(meta_file, output_dir / MODEL_COPY / "metadata.json")
-    write_summary(output_dir, fw, plan, settings, metadata or {}, structure_summary(hls_model))
     return hls_model
+
+
+@contextmanager
+def _da_depth(hard_dc: int):
+    """hls4ml 1.3 reads da4ml's depth constraint from the environment variable DA_HARD_DC when its
+    distributed-arithmetic pass runs (and again when it writes the project): set for the conversion only."""
+    before = os.environ.get("DA_HARD_DC")
+    os.environ["DA_HARD_DC"] = str(hard_dc)
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["DA_HARD_DC"]
+        else:
+            os.environ["DA_HARD_DC"] = before
 
 
 def _pascal(name: str) -> str:
