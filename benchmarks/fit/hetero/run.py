@@ -299,6 +299,37 @@ def plot(runs: list, n: int) -> None:
     plt.close(fig)
 
 
+def trained_row(out: Path, meta: dict, work: Path) -> dict:
+    """The results row of a model trained by this script (everything from its metadata, then converted and estimated)."""
+    h = meta["hetero"]
+    c = cost(out, work)
+    ws = meta.get("width_search")
+    return {
+        "model": f"models/{out.name}",
+        "beta": h["settings"]["beta"],
+        "accuracy": meta["test_metrics"]["accuracy"],
+        "ebops": h["ebops"],
+        "epochs_run": meta["training"]["epochs_run"],
+        "train_seconds": meta["training"]["seconds"],
+        "weights": sum(v["weights"] for v in h["layers"].values()),
+        "history": h["history"],
+        "layers": layer_rows(h["layers"], c["layer_lut"]),
+        "cost": c,
+        "settings": h["settings"],
+        "init_from": str(Path(meta["training"]["init_from"]).resolve().relative_to(ROOT)),
+        **(
+            {}
+            if ws is None
+            else {
+                "width_search": {
+                    k: ws[k]
+                    for k in ("settings", "start_accuracy", "final_accuracy", "changed", "activation_bits_per_jet", "seconds")
+                }
+            }
+        ),
+    }
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--betas", type=float, nargs="+", default=[1e-8, 1e-7, 1e-6])
@@ -309,7 +340,14 @@ def main(argv=None) -> int:
     ap.add_argument("--search-widths", type=float, default=None, help="activation width search budget, in points")
     ap.add_argument("--init-from", type=Path, default=FLOAT_TWIN)
     ap.add_argument("--append", action="store_true", help="add rows to the stored results.json")
+    ap.add_argument("--tag", default="", help="appended to each model's name (e.g. the schedule: e200)")
     ap.add_argument("--render", action="store_true", help="only rewrite results.md from results.json")
+    ap.add_argument(
+        "--rows-from",
+        type=Path,
+        nargs="+",
+        help="append the rows of models this script trained whose rows are missing (a run cut after training)",
+    )
     ap.add_argument(
         "--recost",
         action="store_true",
@@ -318,6 +356,17 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     if args.render:
         write(json.loads((HERE / "results.json").read_text()))
+        return 0
+    if args.rows_from:
+        from salt_hls.model.io import load_metadata
+
+        results = json.loads((HERE / "results.json").read_text())
+        results["commands"].append("nice -n 10 python benchmarks/fit/hetero/run.py " + " ".join(argv or sys.argv[1:]))
+        for out in args.rows_from:
+            if any(r["model"] == f"models/{out.name}" for r in results["runs"]):
+                sys.exit(f"{out.name} has a row already")
+            results["runs"].append(trained_row(out, load_metadata(out), args.work))
+        write(results)
         return 0
     if args.recost:
         recost(args.work, "nice -n 10 python benchmarks/fit/hetero/run.py " + " ".join(argv or sys.argv[1:]))
@@ -369,47 +418,17 @@ def main(argv=None) -> int:
             name += f"_w{args.search_widths:g}"
         if args.init_from.resolve() != FLOAT_TWIN.resolve():
             name += f"_{args.init_from.name}"
+        if args.tag:
+            name += f"_{args.tag}"
         out = HERE / "models" / name
+        if any(r["model"] == f"models/{name}" for r in results["runs"]):
+            sys.exit(f"{name} is a stored row already; pick another --tag")
         if out.exists():
             shutil.rmtree(out)
         hs = HeteroSettings(beta=beta, ramp_epochs=args.ramp)
         ws = None if args.search_widths is None else WidthSearchSettings(tolerance=args.search_widths / 100.0)
         meta = train(JETS, spec, out, settings, init_from=args.init_from, hetero=hs, width_search=ws, verbose=2)
-        h = meta["hetero"]
-        c = cost(out, args.work)
-        results["runs"].append(
-            {
-                "model": f"models/{out.name}",
-                "beta": beta,
-                "accuracy": meta["test_metrics"]["accuracy"],
-                "ebops": h["ebops"],
-                "epochs_run": meta["training"]["epochs_run"],
-                "train_seconds": meta["training"]["seconds"],
-                "weights": sum(v["weights"] for v in h["layers"].values()),
-                "history": h["history"],
-                "layers": layer_rows(h["layers"], c["layer_lut"]),
-                "cost": c,
-                "settings": hs.to_dict(),
-                "init_from": str(args.init_from.resolve().relative_to(ROOT)),
-                **(
-                    {}
-                    if ws is None
-                    else {
-                        "width_search": {
-                            k: meta["width_search"][k]
-                            for k in (
-                                "settings",
-                                "start_accuracy",
-                                "final_accuracy",
-                                "changed",
-                                "activation_bits_per_jet",
-                                "seconds",
-                            )
-                        }
-                    }
-                ),
-            }
-        )
+        results["runs"].append(trained_row(out, meta, args.work))
         write(results)
     return 0
 
