@@ -11,11 +11,17 @@ from salt_hls.fixed import FixedType
 N, D = 4, 4
 
 
-def _tiny_model(seed=7):
+def _tiny_model(seed=7, partitions=4):
     from salt_hls.model.builders import ModelSpec, build_model
 
     spec = ModelSpec(
-        n_particles=N, d_model=D, n_heads=1, ffn_dim=D, classifier_dim=D, quant={"qkv.result": "10,2", "attn.result": "10,1"}
+        n_particles=N,
+        d_model=D,
+        n_heads=1,
+        n_partitions=partitions,
+        ffn_dim=D,
+        classifier_dim=D,
+        quant={"qkv.result": "10,2", "attn.result": "10,1"},
     )
     model = build_model(spec)
     r = np.random.default_rng(seed)
@@ -102,6 +108,21 @@ def test_traced_firmware_equals_the_reference(tiny):
     _, kept = ref.run(x, keep=True)
     t = ref.plan["input_quant"].result
     assert np.any(kept["input_quant"] == t.max) and np.any(kept["input_quant"] == t.min)  # it did saturate
+
+
+def test_traced_two_partition_firmware_equals_the_reference():
+    """p = 2: the softmax traced as the firmware builds it (two tables of |s_0 - s_1|, nnet::pair_softmax)."""
+    from salt_hls.emulate import Reference
+    from salt_hls.rtl.trace import Tracer
+
+    model, _ = _tiny_model(seed=3, partitions=2)
+    ref = Reference(model)
+    assert "top_table" in ref.plan["attn_softmax"].arrays
+    x = _adversarial_inputs(seed=5)
+    expected, kept = ref.run(x, keep=True)
+    a = kept["attn_softmax"]
+    assert np.any(a[..., 0] > a[..., 1]) and np.any(a[..., 0] < a[..., 1]) and np.any(a[..., 0] == a[..., 1])
+    np.testing.assert_array_equal(_interpreted(Tracer(ref), x).reshape(expected.shape), expected)
 
 
 def test_a_wrong_layer_is_named(tiny):
