@@ -36,7 +36,9 @@ def test_round_trip_and_defaults():
     assert ConvertSettings.from_dict(d) == s
     # a project converted before da_hard_dc existed was built with hls4ml's default depth constraint, 2
     assert ConvertSettings.from_dict({k: v for k, v in d.items() if k != "da_hard_dc"}).da_hard_dc == 2
-    with pytest.raises(ConfigError, match=r"da_hard_dc must be an integer >= 0 \(adder levels beyond the minimal depth\), got -1"):
+    with pytest.raises(
+        ConfigError, match=r"da_hard_dc must be an integer >= 0 \(adder levels beyond the minimal depth\), got -1"
+    ):
         ConvertSettings.from_dict({**d, "da_hard_dc": -1})
     o = EstimateOptions(table_impl="lut", dsp_packing=True)
     assert EstimateOptions.from_dict(o.to_dict()) == o
