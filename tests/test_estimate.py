@@ -275,7 +275,8 @@ def test_da_kernel_is_read_from_the_emitted_code():
 
 
 def test_distributed_arithmetic_project_is_costed_as_emitted(tiny, tmp_path):
-    prj = _convert(tmp_path / "da", parallelization=None, dense_strategy="distributed_arithmetic")
+    # hls4ml's default depth constraint: the one the estimator's own da4ml model (Latency projects) uses
+    prj = _convert(tmp_path / "da", parallelization=None, dense_strategy="distributed_arithmetic", da_hard_dc=2)
     rep = estimate_project(prj)
     emitted = read_project(prj).da_kernels
     ffn1 = _layer(rep, "ffn1")
