@@ -93,7 +93,7 @@ class ConvertSettings(_Settings):
     )
     # da4ml's hard depth constraint in hls4ml's distributed-arithmetic pass: adder levels allowed beyond
     # the minimal depth of each constant-matrix adder graph. hls4ml's default is 2; at the Level-1
-    # trigger the latency binds first, and 0 costs about 0.6 % more LUTs for 2 cycles less at N = 32
+    # trigger the latency binds first, and 0 costs about 1.4 % more LUTs for 2 cycles less at N = 32
     # (benchmarks/fit/hetero/reading.md).
     da_hard_dc: int = setting(
         0,
