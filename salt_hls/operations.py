@@ -58,6 +58,11 @@ class Operation:
     def is_salt(self) -> bool:
         return self.hls is not None
 
+    def hls_layers(self) -> tuple[HlsVariant, ...]:
+        """Every hls4ml layer class the handler may choose, the main one first, with the C++ function each emits."""
+        h = self.hls
+        return (HlsVariant(h.layer, h.config_template, h.call_template, next(iter(self.cost))), *h.variants)
+
 
 def load(path: str):
     """The object at 'package.module:Name.attr'."""

@@ -39,7 +39,7 @@ from salt_hls.errors import DataError
 from salt_hls.estimate.project import Call, Project, log2_ceil
 from salt_hls.fixed import FixedType
 from salt_hls.geometry import same_padding
-from salt_hls.settings import DEFAULT_BRAM_MIN_BITS, DSP_MIN_BITS
+from salt_hls.settings import DEFAULT_BRAM_MIN_BITS, DSP_MIN_BITS, HLS4ML_DA_HARD_DC
 
 # ---------------------------------------------------------------- technology (UltraScale+, speed grade -2)
 
@@ -57,9 +57,9 @@ DSP_PACK_CORRECTION_LUTS = 8  # sign correction of the upper product, per packed
 BRAM18_SHAPES = ((16384, 1), (8192, 2), (4096, 4), (2048, 9), (1024, 18), (512, 36))
 BRAM_PORTS = 2
 
-# da4ml options: those of hls4ml 1.3's distributed_arithmetic pass (DA_HARD_DC defaults to 2)
+# da4ml options: those of hls4ml 1.3's distributed_arithmetic pass at its default depth constraint
 DA_HWCONF = (1, -1, -1)
-DA_SOLVER_OPTIONS = {"hard_dc": 2, "search_all_decompose_dc": True}
+DA_SOLVER_OPTIONS = {"hard_dc": HLS4ML_DA_HARD_DC, "search_all_decompose_dc": True}
 
 
 def t_add(width: int) -> float:

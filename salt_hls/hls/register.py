@@ -33,18 +33,13 @@ def register() -> None:
     known = set(hls4ml.converters.get_supported_keras_layers())
     templates = []
     for op in salt_operations():
-        pieces = op.hls
-        layer_cls = load(pieces.layer)
         if op.keras_class not in known:
-            hls4ml.converters.register_keras_v2_layer_handler(op.keras_class, load(pieces.handler))
-        if layer_cls.__name__ not in hls4ml.model.layers.layer_map:
-            hls4ml.model.layers.register_layer(layer_cls.__name__, layer_cls)
-        templates += make_templates(layer_cls, load(pieces.config_template), load(pieces.call_template), pieces.header)
-        for v in pieces.variants:
-            variant_cls = load(v.layer)
-            if variant_cls.__name__ not in hls4ml.model.layers.layer_map:
-                hls4ml.model.layers.register_layer(variant_cls.__name__, variant_cls)
-            templates += make_templates(variant_cls, load(v.config_template), load(v.call_template), pieces.header)
+            hls4ml.converters.register_keras_v2_layer_handler(op.keras_class, load(op.hls.handler))
+        for pieces in op.hls_layers():
+            layer_cls = load(pieces.layer)
+            if layer_cls.__name__ not in hls4ml.model.layers.layer_map:
+                hls4ml.model.layers.register_layer(layer_cls.__name__, layer_cls)
+            templates += make_templates(layer_cls, load(pieces.config_template), load(pieces.call_template), op.hls.header)
     src = templates_dir()
     backends = [hls4ml.backends.get_backend(name) for name in BACKENDS]
     pointwise.register_pointwise(backends)

@@ -235,9 +235,7 @@ def check_project(path: str | Path, limit: int = UNROLL_LIMIT) -> StaticReport:
 
 
 def _table_args(function: str) -> tuple[str, ...]:
-    """The table arguments of a SAL-T function, in the order its call passes its weights."""
-    return {
-        "partition_softmax": ("exp_table", "inv_table"),
-        "pair_softmax": ("top_table", "low_table"),
-        "dynamic_tanh": ("weight", "table"),
-    }.get(function, ())
+    """The weight arguments of a SAL-T function, in the order its call passes them: its hls4ml layer's WEIGHTS."""
+    from salt_hls.operations import load, salt_operations
+
+    return next((load(v.layer).WEIGHTS for op in salt_operations() for v in op.hls_layers() if v.function == function), ())

@@ -128,11 +128,7 @@ def _salt_functions() -> dict[str, str]:
     """hls4ml layer class name -> C++ function, from the operation registry."""
     from salt_hls.operations import salt_operations
 
-    out = {}
-    for op in salt_operations():
-        out[op.hls.layer.rsplit(":", 1)[1]] = next(iter(op.cost))
-        out.update({v.layer.rsplit(":", 1)[1]: v.function for v in op.hls.variants})
-    return out
+    return {v.layer.rsplit(":", 1)[1]: v.function for op in salt_operations() for v in op.hls_layers()}
 
 
 def _int_attrs(node) -> dict:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import tensorflow as tf
 
+from salt_hls.model.dyt import DynamicTanh
 from salt_hls.model.quantize import format_of
 
 
@@ -41,14 +43,13 @@ def pool_before_dyt(model: tf.keras.Model) -> tf.keras.Model:
     compares the DyT's inputs instead of its outputs. A DyT with alpha < 0 (a maximum that becomes a
     minimum, which hls4ml's pooling does not offer) or a float DyT is left where it is.
     """
-    from salt_hls.model.dyt import DynamicTanh
     from salt_hls.model.io import quiet_quantizer_serialization
 
     with quiet_quantizer_serialization():
-        return _pool_before_dyt(model, DynamicTanh)
+        return _pool_before_dyt(model)
 
 
-def _pool_before_dyt(model: tf.keras.Model, dyt_class: type) -> tf.keras.Model:
+def _pool_before_dyt(model: tf.keras.Model) -> tf.keras.Model:
     config = model.get_config()  # the graph: names and inbound nodes
     layers = {entry["name"]: entry for entry in config["layers"]}
     readers: dict[str, list[str]] = {}
@@ -65,7 +66,7 @@ def _pool_before_dyt(model: tf.keras.Model, dyt_class: type) -> tf.keras.Model:
         src = layers[node[0][0]] if len(node) == 1 else None
         if src is None or src["class_name"] != "DynamicTanh" or readers[src["name"]] != [entry["name"]] or src["name"] in outputs:
             continue
-        if _non_decreasing(model.get_layer(src["name"]), dyt_class):
+        if _non_decreasing(model.get_layer(src["name"])):
             swaps.append((src["name"], entry["name"]))
     if not swaps:
         return model
@@ -95,8 +96,8 @@ def _pool_before_dyt(model: tf.keras.Model, dyt_class: type) -> tf.keras.Model:
     return swapped
 
 
-def _non_decreasing(layer, dyt_class) -> bool:
-    if not isinstance(layer, dyt_class) or layer.formats["result"] is None:
+def _non_decreasing(layer: DynamicTanh) -> bool:
+    if layer.formats["result"] is None:
         return False
     alpha = float(layer.quantize("weight", layer.alpha))
-    return alpha >= 0 and bool((tf.experimental.numpy.diff(layer.table.table) >= 0).numpy().all())
+    return alpha >= 0 and bool(np.all(np.diff(layer.table.table) >= 0))
