@@ -26,6 +26,9 @@ class TrainSettings:
     patience: int = 10
     batch_size: int = 256
     learning_rate: float = 1e-3
+    # ReduceLROnPlateau halves the rate on every plateau; without a floor a 200-epoch schedule spends
+    # its tail at ~1e-8, where nothing changes (benchmarks/fit/hetero/reading.md)
+    min_learning_rate: float = 0.0
     seed: int = 0
     sort: str = "kt"
     split_seed: int = 0
@@ -90,6 +93,10 @@ def train(
     activation site from the --init-from model's weights (salt_hls/model/widths.py) and train
     with the formats found; the search and its trials go into the metadata under "width_search"."""
     settings = settings or TrainSettings()
+    if not 0 <= settings.min_learning_rate <= settings.learning_rate:
+        raise ConfigError(
+            f"min_learning_rate {settings.min_learning_rate:g} must lie in [0, learning_rate = {settings.learning_rate:g}]"
+        )
     if Path(out_dir).exists() and any(Path(out_dir).iterdir()) and not overwrite:
         raise DataError(f"output directory {out_dir} is not empty; choose another or pass --force")
     if hetero is not None:
@@ -142,7 +149,9 @@ def train(
             restore_best_weights=True,
             start_from_epoch=hetero.ramp_epochs if hetero else 0,
         ),
-        tf.keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=max(2, settings.patience // 3)),
+        tf.keras.callbacks.ReduceLROnPlateau(
+            monitor="val_loss", factor=0.5, patience=max(2, settings.patience // 3), min_lr=settings.min_learning_rate
+        ),
     ] + ([resource] if resource else [])
     if verbose is None:
         verbose = 1 if sys.stdout.isatty() else 2

@@ -101,6 +101,11 @@ def test_cli_errors(tmp_path, tiny_jets):
         main, ["train", "--jets", str(tiny_jets), "--particles", "8", "--out", str(tmp_path / "m"), "--beta", "1e-7", "--float"]
     )
     assert res.exit_code == 2 and "heterogeneous quantization needs a quantized model; drop --float" in res.output
+    res = r.invoke(
+        main,
+        ["train", "--jets", str(tiny_jets), "--particles", "8", "--out", str(tmp_path / "m"), "--min-learning-rate", "0.01"],
+    )
+    assert res.exit_code == 2 and "min_learning_rate 0.01 must lie in [0, learning_rate = 0.001]" in res.output
     res = r.invoke(main, ["evaluate", str(tmp_path / "none"), "--jets", str(tiny_jets)])
     assert res.exit_code == 2 and "no model at" in res.output
 

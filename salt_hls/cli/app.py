@@ -96,6 +96,13 @@ def generate_jets_cmd(out, per_class, particles, seed, underlying_event):
 @click.option("--patience", default=10, show_default=True, type=int)
 @click.option("--batch-size", default=256, show_default=True, type=int)
 @click.option("--learning-rate", default=1e-3, show_default=True, type=float)
+@click.option(
+    "--min-learning-rate",
+    default=0.0,
+    show_default=True,
+    type=float,
+    help="Floor of the learning rate, which is halved on every validation plateau.",
+)
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--max-jets", default=None, type=int, help="Use only the first jets of the file.")
 @click.option("--init-from", default=None, type=click.Path(), help="Start from this model's weights (e.g. the float twin).")
@@ -137,6 +144,7 @@ def train(
     patience,
     batch_size,
     learning_rate,
+    min_learning_rate,
     seed,
     max_jets,
     init_from,
@@ -172,6 +180,7 @@ def train(
         patience=patience,
         batch_size=batch_size,
         learning_rate=learning_rate,
+        min_learning_rate=min_learning_rate,
         seed=seed,
         sort=sort,
         max_jets=max_jets,

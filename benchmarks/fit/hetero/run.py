@@ -11,7 +11,8 @@ row; its EBOPs are those of its own weights at their uniform formats.
 Recipe (every β alike): Adam 5e-4, batch 512, seed 0, split seed 0, β ramped linearly from 0
 over `--ramp` epochs (early stopping counts only after the ramp), early stopping on the validation
 loss (cross-entropy + β · EBOPs) with patience `--patience`, best weights restored, learning rate
-halved after max(2, patience // 3) flat epochs, at most `--epochs` epochs.
+halved after max(2, patience // 3) flat epochs down to `--min-lr` (default 0: no floor), at most
+`--epochs` epochs.
 
     nice -n 10 python benchmarks/fit/hetero/run.py --betas 1e-8 1e-7 1e-6 [--epochs 8] [--work /tmp/hetero]
         [--search-widths POINTS] [--init-from FLOAT_TWIN]
@@ -356,6 +357,7 @@ def main(argv=None) -> int:
     ap.add_argument("--epochs", type=int, default=8)
     ap.add_argument("--patience", type=int, default=3)
     ap.add_argument("--ramp", type=int, default=2)
+    ap.add_argument("--min-lr", type=float, default=0.0, help="floor of the halving learning rate (starts at 5e-4)")
     ap.add_argument("--work", type=Path, default=Path("/tmp/hetero"))
     ap.add_argument("--search-widths", type=float, default=None, help="activation width search budget, in points")
     ap.add_argument("--init-from", type=Path, default=FLOAT_TWIN)
@@ -431,7 +433,9 @@ def main(argv=None) -> int:
         write(results)
     spec = ModelSpec.from_dict(load_metadata(args.init_from)["spec"])
     spec = ModelSpec.from_dict({**spec.to_dict(), "quantized": True})
-    settings = TrainSettings(epochs=args.epochs, patience=args.patience, batch_size=512, learning_rate=5e-4, seed=0)
+    settings = TrainSettings(
+        epochs=args.epochs, patience=args.patience, batch_size=512, learning_rate=5e-4, min_learning_rate=args.min_lr, seed=0
+    )
     for beta in args.betas:
         name = f"salt_n{spec.n_particles}_h{beta:g}"
         if args.search_widths is not None:
