@@ -8,6 +8,7 @@
 
 #include "nnet_common.h"
 #include "nnet_mult.h"
+#include "salt_product.h"
 
 namespace nnet {
 
@@ -22,6 +23,7 @@ struct attention_scores_config {
     static const unsigned n_groups = 1; // particle groups, one pipelined function each (salt_hls.hls.structure)
     static const unsigned multiplier_limit = n_heads * n_particles * k * head_dim / n_groups; // per group function
     typedef float accum_t; // holds the exact dot product with scale_shift spare fractional bits
+    template <class x_T, class y_T> using product = salt_product::automatic<x_T, y_T>;
 };
 
 // Particles [g * n_particles / n_groups, (g + 1) * n_particles / n_groups) of every head, into s_g (h, i, j).
@@ -48,7 +50,8 @@ Head:
             Dim:
                 for (unsigned d = 0; d < CONFIG_T::head_dim; d++) {
                     const unsigned col = h * CONFIG_T::head_dim + d;
-                    acc += q[n * CONFIG_T::width + col] * kt[j * CONFIG_T::width + col];
+                    acc += CONFIG_T::template product<q_T, k_T>::product(q[n * CONFIG_T::width + col],
+                                                                         kt[j * CONFIG_T::width + col]);
                 }
                 s_g[(h * per + i) * CONFIG_T::k + j] = (res_T)(acc >> CONFIG_T::scale_shift);
             }
@@ -94,6 +97,7 @@ struct weighted_values_config {
     static const unsigned n_groups = 1; // particle groups, one pipelined function each (salt_hls.hls.structure)
     static const unsigned multiplier_limit = n_particles * width * k / n_groups; // per group function
     typedef float accum_t;
+    template <class x_T, class y_T> using product = salt_product::automatic<x_T, y_T>;
 };
 
 // Particles [g * per, (g + 1) * per) into o_g (i, col); one pipelined instance per group (see attention_scores_group).
@@ -115,7 +119,8 @@ Particle:
             typename CONFIG_T::accum_t acc = 0;
         Row:
             for (unsigned j = 0; j < CONFIG_T::k; j++) {
-                acc += a[(h * CONFIG_T::n_particles + n) * CONFIG_T::k + j] * vt[j * CONFIG_T::width + col];
+                acc += CONFIG_T::template product<a_T, v_T>::product(a[(h * CONFIG_T::n_particles + n) * CONFIG_T::k + j],
+                                                                     vt[j * CONFIG_T::width + col]);
             }
             o_g[i * CONFIG_T::width + col] = (res_T)acc;
         }

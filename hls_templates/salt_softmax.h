@@ -10,6 +10,7 @@
 // Python reference: salt_hls.tables.softmax_tables; float reference salt_hls.model.formulas.partition_softmax.
 
 #include "nnet_common.h"
+#include "salt_product.h"
 
 namespace nnet {
 
@@ -26,6 +27,7 @@ struct partition_softmax_config {
     typedef float exp_t;
     typedef float sum_t;
     typedef float inv_t;
+    template <class x_T, class y_T> using product = salt_product::automatic<x_T, y_T>;
 };
 
 // Rows [g * per, (g + 1) * per) into a_g; one pipelined instance per group (salt_hls.hls.structure chooses n_groups).
@@ -68,7 +70,8 @@ Row:
         typename CONFIG_T::inv_t inv = inv_table[sidx >= CONFIG_T::inv_size ? CONFIG_T::inv_size - 1 : (unsigned)sidx];
     Normalize:
         for (unsigned j = 0; j < CONFIG_T::k; j++) {
-            a_g[i * CONFIG_T::k + j] = (res_T)(e[j] * inv);
+            a_g[i * CONFIG_T::k + j] =
+                (res_T)(CONFIG_T::template product<typename CONFIG_T::exp_t, typename CONFIG_T::inv_t>::product(e[j], inv));
         }
     }
 }

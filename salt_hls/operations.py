@@ -179,6 +179,11 @@ def get(name: str) -> Operation:
         raise ConfigError(f"unknown operation {name!r}; known: {', '.join(_BY_NAME)}") from None
 
 
+def find(keras_class: str) -> Operation | None:
+    """The record of a Keras class name, or None for a class the converter does not know."""
+    return _BY_KERAS.get(keras_class)
+
+
 def for_keras_layer(layer) -> Operation:
     """The record of a Keras layer object (by class name, as hls4ml dispatches)."""
     op = _BY_KERAS.get(type(layer).__name__)
@@ -194,8 +199,12 @@ def salt_operations() -> tuple[Operation, ...]:
     return tuple(op for op in OPERATIONS if op.is_salt)
 
 
+# Headers that the operations' headers include (hls_templates/): the data x data product classes.
+INCLUDED_HEADERS = ("salt_product.h",)
+
+
 def headers() -> tuple[str, ...]:
-    return tuple(dict.fromkeys(op.hls.header for op in salt_operations()))
+    return tuple(dict.fromkeys((*(op.hls.header for op in salt_operations()), *INCLUDED_HEADERS)))
 
 
 def cost_rules() -> dict[str, str]:

@@ -19,6 +19,8 @@ DEFAULT_PART = "xcvu13p-flga2577-2-e"
 DENSE_STRATEGIES = ("latency", "distributed_arithmetic")
 TABLE_IMPLS = ("auto", "lut", "bram")
 CAST_MODES = ("typed", "trn")
+# Where the attention's data x data products go (hls_templates/salt_product.h): the HLS tool's choice, or bound
+PRODUCT_IMPLS = ("auto", "dsp", "fabric")
 # The estimator's two thresholds, defaults of EstimateOptions (salt_hls.estimate.cost applies them).
 DSP_MIN_BITS = 10  # narrower operand (signed bits) below this: HLS builds the product in LUTs
 DEFAULT_BRAM_MIN_BITS = 4096  # tables larger than this go to BRAM18 unless forced to LUT-ROM
@@ -101,10 +103,20 @@ class ConvertSettings(_Settings):
         type=int,
     )
 
+    # At II = 1 the LUTs bind first and the attention's DSPs are mostly free: binding the narrow products
+    # (which the HLS tool would build in LUTs) to DSP48s trades LUTs for DSPs (benchmarks/fit/hetero/reading.md).
+    products: str = setting(
+        "auto",
+        "Data x data products of the attention (Q.K~, A.V~, softmax normalization): auto (the HLS tool chooses: DSP48 "
+        "from 10-bit operands), dsp or fabric (bound to DSP48s / LUTs by pragma).",
+        choices=PRODUCT_IMPLS,
+    )
+
     @classmethod
     def from_dict(cls, data, source: str = "settings"):
-        if isinstance(data, dict) and "da_hard_dc" not in data:
-            data = {**data, "da_hard_dc": HLS4ML_DA_HARD_DC}  # recorded before the setting existed: hls4ml's default
+        if isinstance(data, dict):
+            # recorded before these settings existed: what the converter did then
+            data = {"da_hard_dc": HLS4ML_DA_HARD_DC, "products": "auto", **data}
         return super().from_dict(data, source)
 
     def validate(self) -> None:
@@ -131,6 +143,8 @@ class ConvertSettings(_Settings):
             raise ConfigError(
                 f"da_hard_dc must be an integer >= 0 (adder levels beyond the minimal depth), got {self.da_hard_dc!r}"
             )
+        if self.products not in PRODUCT_IMPLS:
+            raise ConfigError(f"unknown product implementation {self.products!r}; choose {', '.join(PRODUCT_IMPLS)}")
         if self.parallelization is not None and (not _is_int(self.parallelization) or self.parallelization < 1):
             raise ConfigError(
                 f"parallelization factor must be an integer >= 1 (particles per clock), got {self.parallelization!r}"
@@ -161,7 +175,8 @@ class EstimateOptions(_Settings):
     bram_min_bits: int = setting(DEFAULT_BRAM_MIN_BITS, "auto: tables larger than this many bits go to BRAM18.", type=int)
     dsp_min_bits: int = setting(
         DSP_MIN_BITS,
-        "Data x data products with an operand narrower than this (signed bits) go to LUTs (1: all on DSPs).",
+        "Projects converted with --products auto: data x data products with an operand narrower than this (signed "
+        "bits) go to LUTs (1: all on DSPs).",
         type=int,
     )
     full_parallel: bool = setting(False, "What-if: pointwise layers with ParallelizationFactor = N (II = ReuseFactor).")

@@ -160,6 +160,25 @@ def test_multiplier_rule():
     assert lut["impl"] == "lut" and lut["luts"] == 17 * 8 and lut["dsp"] == 0
 
 
+def test_bound_products_are_costed_where_the_pragma_puts_them(tmp_path):
+    # auto: the 16-bit products of the tiny model are on DSPs (1,152); --dsp-min-bits 20 asks what LUTs would cost
+    auto = _convert(tmp_path / "auto", parallelization=None)
+    assert estimate_project(auto).resources["post_synthesis"]["DSP"] == 512 + 512 + 128
+    in_luts = estimate_project(auto, EstimateOptions(dsp_min_bits=20))
+    fabric = estimate_project(_convert(tmp_path / "fabric", parallelization=None, products="fabric"))
+    assert fabric.resources["post_synthesis"]["DSP"] == 0
+    for name in ("scores", "attn_values", "attn_softmax"):
+        (m,) = _layer(fabric, name)["multipliers"]
+        wa, wb = FixedType.parse(m["a"]).width, FixedType.parse(m["b"]).width
+        assert m["impl"] == "lut" and m["luts_each"] == min((wa + 1) * wb, (wb + 1) * wa) > 0
+        assert _layer(fabric, name)["lut"] == _layer(in_luts, name)["lut"]
+    assert fabric.breakdown["settings"]["products"] == "fabric"
+    # dsp: bound, whatever the operand widths; the what-if threshold then has no effect, and says so
+    dsp = estimate_project(_convert(tmp_path / "dsp", parallelization=None, products="dsp"), EstimateOptions(dsp_min_bits=20))
+    assert dsp.resources["post_synthesis"]["DSP"] == 512 + 512 + 128
+    assert "--dsp-min-bits has no effect: the project binds its data x data products (--products dsp)" in dsp.notes
+
+
 def test_cast_and_packing_rules_by_hand():
     # fixed<28,12> -> fixed<16,7,RND_CONV,SAT> (k_quant's cast): 7 fraction bits dropped (the increment rides the
     # carry chain: no LUT, an adder's delay) and 5 integer bits (16 select LUTs + 2 x 5 - 1 for the two range

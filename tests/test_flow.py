@@ -43,6 +43,7 @@ def test_flow_on_shipped_n16(tmp_path, shared_jets_path, capsys):
         "parallelization": None,
         "dense_strategy": "latency",
         "da_hard_dc": 0,
+        "products": "auto",
     }
     assert json.loads((tmp_path / "a" / "summary.json").read_text()) == s
     assert json.loads((tmp_path / "a" / "estimate.json").read_text())["kind"] == "estimate"

@@ -30,8 +30,8 @@ def _randomize(model, seed):
     model.set_weights([r.normal(0, 0.6, w.shape).astype(np.float32) for w in model.get_weights()])
 
 
-def _check(model, inputs, backend, tmp_path):
-    hls_model = convert(model, tmp_path / backend, ConvertSettings(backend=backend), tb_inputs=inputs)
+def _check(model, inputs, backend, tmp_path, **settings):
+    hls_model = convert(model, tmp_path / backend, ConvertSettings(backend=backend, **settings), tb_inputs=inputs)
     hls_model.compile()
     expected = firmware_model(model).predict(inputs, verbose=0)
     got = np.asarray(hls_model.predict(inputs if not isinstance(inputs, list) else [np.ascontiguousarray(i) for i in inputs]))
@@ -111,6 +111,23 @@ def test_weighted_values(backend, tmp_path):
     o = WeightedValues(2, quant={"result": "14,5"}, name="values")([a, v])
     model = tf.keras.Model([a_in, v_in], o)
     _check(model, [_inputs((2, 6, 4), 10), _inputs((4, 8), 11)], backend, tmp_path)
+
+
+@pytest.mark.parametrize(("backend", "products"), [("Vitis", "dsp"), ("Vivado", "fabric")])
+def test_bound_products_compute_the_same(backend, products, tmp_path):
+    """convert --products binds the attention's products by pragma (salt_product.h): the same bits in C simulation."""
+    inp, x = _quant_input((8, 8), "x")
+    kt = PartitionProjection(4, 2, quant={"weight": "6,1", "result": "10,3"}, name="proj")(x)
+    s = AttentionScores(2, quant={"result": "12,4"}, name="scores")([x, kt])
+    a = PartitionSoftmax(quant={"result": "u10,1"}, name="softmax")(s)
+    o = WeightedValues(2, quant={"result": "14,5"}, name="values")([a, kt])
+    model = tf.keras.Model(inp, o)
+    _randomize(model, 13)
+    _check(model, _inputs((8, 8), 14), backend, tmp_path, products=products)
+    params = (tmp_path / backend / "firmware" / "parameters.h").read_text()
+    # scores, softmax normalization and A.V~: one product class each, the one asked for
+    assert params.count(f"using product = nnet::salt_product::{products}<x_T, y_T>;") == 3
+    assert params.count("using product =") == 3
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

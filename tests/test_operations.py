@@ -113,6 +113,16 @@ def test_an_unknown_layer_is_named_with_the_supported_ones():
 def test_headers_and_custom_objects_come_from_the_registry():
     from salt_hls.model.io import custom_objects
 
-    assert operations.headers() == ("salt_partition.h", "salt_attention.h", "salt_logit_conv.h", "salt_softmax.h", "salt_dyt.h")
+    assert operations.headers() == (
+        "salt_partition.h",
+        "salt_attention.h",
+        "salt_logit_conv.h",
+        "salt_softmax.h",
+        "salt_dyt.h",
+        "salt_product.h",  # included by salt_attention.h and salt_softmax.h
+    )
+    templates = ROOT / "hls_templates"
+    included = {inc for h in operations.headers() for inc in re.findall(r'#include "(salt_\w+\.h)"', (templates / h).read_text())}
+    assert included <= set(operations.headers())  # every SAL-T header a header includes is copied into projects
     objs = custom_objects()
     assert all(objs[op.keras_class] is operations.load(op.keras_layer) for op in SALT)

@@ -69,6 +69,7 @@ def test_setting_names_match_the_dataclasses():
         "parallelization": int,
         "dense_strategy": str,
         "da_hard_dc": int,
+        "products": str,
     }
     assert types["estimate"]["table_entries"] is int and types["estimate"]["dsp_packing"] is bool
 

@@ -32,10 +32,15 @@ def test_round_trip_and_defaults():
         "parallelization": 4,
         "dense_strategy": "latency",
         "da_hard_dc": 0,
+        "products": "auto",
     }
     assert ConvertSettings.from_dict(d) == s
-    # a project converted before da_hard_dc existed was built with hls4ml's default depth constraint, 2
-    assert ConvertSettings.from_dict({k: v for k, v in d.items() if k != "da_hard_dc"}).da_hard_dc == 2
+    # a project converted before da_hard_dc existed was built with hls4ml's default depth constraint, 2; before
+    # products existed, the HLS tool chose where every product went
+    old = ConvertSettings.from_dict({k: v for k, v in d.items() if k not in ("da_hard_dc", "products")})
+    assert (old.da_hard_dc, old.products) == (2, "auto")
+    with pytest.raises(ConfigError, match=r"unknown product implementation 'lut'; choose auto, dsp, fabric"):
+        ConvertSettings.from_dict({**d, "products": "lut"})
     with pytest.raises(
         ConfigError, match=r"da_hard_dc must be an integer >= 0 \(adder levels beyond the minimal depth\), got -1"
     ):

@@ -56,3 +56,4 @@ def test_make_demo_converts_the_default_model_as_it_was_shipped():
     assert flags == {"--backend": conversion["backend"], "--dense-strategy": conversion["dense_strategy"]}
     assert conversion["clock_ns"] == 5.0 and conversion["reuse"] == 1 and conversion["parallelization"] is None
     assert conversion["da_hard_dc"] == ConvertSettings().da_hard_dc  # the default the Makefile relies on
+    assert ConvertSettings.from_dict(conversion).products == ConvertSettings().products

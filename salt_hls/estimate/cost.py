@@ -165,10 +165,11 @@ def cast_cost(src: FixedType, dst: FixedType, rounding: bool = True) -> tuple[fl
     return luts, delay
 
 
-def multiplier(a: FixedType, b: FixedType, dsp_min_bits: int = DSP_MIN_BITS) -> dict:
-    """One data x data product: {'impl': 'dsp'|'lut', 'dsp': n, 'luts': n, 'delay_ns': t}."""
+def multiplier(a: FixedType, b: FixedType, dsp_min_bits: int = DSP_MIN_BITS, bound: str = "auto") -> dict:
+    """One data x data product: {'impl': 'dsp'|'lut', 'dsp': n, 'luts': n, 'delay_ns': t}. bound: the
+    project's --products; auto leaves the choice to the HLS tool (DSP from dsp_min_bits), dsp / fabric force it."""
     sa, sb = a.signed_width, b.signed_width
-    if min(sa, sb) < dsp_min_bits:
+    if bound == "fabric" or (bound == "auto" and min(sa, sb) < dsp_min_bits):
         wa, wb = a.width, b.width
         luts = min((wa + 1) * wb, (wb + 1) * wa)
         return {"impl": "lut", "dsp": 0, "luts": luts, "delay_ns": max(log2_ceil(min(wa, wb)), 1) * t_add(wa + wb)}
@@ -274,6 +275,7 @@ class CostOptions:
     table_impl: str = "lut"  # lut (what the firmware builds) | auto | bram (what-ifs)
     bram_min_bits: int = DEFAULT_BRAM_MIN_BITS
     dsp_min_bits: int = DSP_MIN_BITS
+    products: str = "auto"  # the project's --products: auto (dsp_min_bits decides), dsp or fabric (bound by pragma)
     full_parallel: bool = False  # cost pointwise layers as ParallelizationFactor = N (all particles at once)
     table_entries: int | None = None  # cost every table as if it had this many entries (coarser index)
     cast_mode: str = "typed"  # typed: as the ap types say; trn: casts truncate (no rounding adders), saturation kept
@@ -350,7 +352,7 @@ class LayerCoster:
 
     def _mults(self, lc: LayerCost, label: str, a: FixedType, b: FixedType, count: int, terms: int) -> float:
         """`count` products a x b, summed `terms` at a time; returns the delay of product + sum."""
-        m = multiplier(a, b, self.o.dsp_min_bits)
+        m = multiplier(a, b, self.o.dsp_min_bits, self.o.products)
         inst, ways = self._shared(count)
         packed = (
             self.o.dsp_packing

@@ -17,7 +17,7 @@ from salt_hls import __version__
 from salt_hls.estimate import cost as ec
 from salt_hls.estimate.project import read_project
 from salt_hls.estimate.schedule import schedule
-from salt_hls.settings import EstimateOptions, require
+from salt_hls.settings import DSP_MIN_BITS, EstimateOptions, require
 from salt_hls.vendor.report import SynthReport
 
 METHOD = "salt-hls estimate v1: da4ml CMVM LUTs + operand-width multipliers + table ROMs + pipeline schedule"
@@ -79,11 +79,14 @@ def estimate_project(path: str | Path, options: EstimateOptions | None = None) -
     reuse = project.reuse if options.reuse is None else options.reuse
     if reuse != project.reuse:
         notes.append(f"what-if: costed with ReuseFactor {reuse}; the project was converted with {project.reuse}")
+    if options.dsp_min_bits != DSP_MIN_BITS and project.products != "auto":
+        notes.append(f"--dsp-min-bits has no effect: the project binds its data x data products (--products {project.products})")
     cost_opts = ec.CostOptions(
         reuse=reuse,
         table_impl=options.table_impl,
         bram_min_bits=options.bram_min_bits,
         dsp_min_bits=options.dsp_min_bits,
+        products=project.products,
         full_parallel=options.full_parallel,
         table_entries=options.table_entries,
         cast_mode=options.cast_mode,
@@ -214,6 +217,7 @@ def estimate_project(path: str | Path, options: EstimateOptions | None = None) -
                 "table_impl": options.table_impl,
                 "bram_min_bits": options.bram_min_bits,
                 "dsp_min_bits": options.dsp_min_bits,
+                "products": project.products,
                 "full_parallel": options.full_parallel,
                 "table_entries": options.table_entries,
                 "cast_mode": options.cast_mode,

@@ -81,6 +81,7 @@ class Project:
     reuse: int
     part: str
     backend: str
+    products: str  # where the attention's data x data products go (salt_hls.settings.PRODUCT_IMPLS)
     types: dict[str, FixedType]  # typedef name -> type
     variables: dict[str, tuple[str, int]]  # variable -> (type name, element count)
     configs: dict[str, dict]  # struct name -> {field: int | type name}
@@ -257,6 +258,7 @@ def read_project(path: str | Path) -> Project:
         reuse=settings.reuse,
         part=settings.part,
         backend=settings.backend,
+        products=settings.products,
         types=types,
         variables=variables,
         configs=configs,

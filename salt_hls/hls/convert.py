@@ -53,6 +53,8 @@ def hls_config(model: tf.keras.Model, plan: dict, settings: ConvertSettings, tra
                 layer_cfg["ParallelizationFactor"] = settings.parallelization_for(n_particles)
             if settings.dense_strategy != "latency":
                 layer_cfg["Strategy"] = settings.dense_strategy
+        elif _has_products(keras_layer):  # read by the layer's products attribute (salt_hls.hls.ops.base)
+            layer_cfg["Products"] = settings.products
         layer_cfg["Trace"] = trace
     return config
 
@@ -170,6 +172,14 @@ def _da_depth(hard_dc: int):
 
 def _pascal(name: str) -> str:
     return "".join(part.capitalize() for part in name.split("_"))
+
+
+def _has_products(layer) -> bool:
+    """A SAL-T layer whose C++ multiplies data by data (one of its hls4ml classes has PRODUCTS)."""
+    from salt_hls.operations import find, load
+
+    op = find(type(layer).__name__) if layer is not None else None
+    return op is not None and op.is_salt and any(load(v.layer).PRODUCTS for v in op.hls_layers())
 
 
 def _is_dense(layer) -> bool:

@@ -61,6 +61,7 @@ TRAIN_KEYS = {
     "patience": int,
     "batch_size": int,
     "learning_rate": float,
+    "min_learning_rate": float,
     "seed": int,
     "sort": str,
     "split_seed": int,

@@ -5,7 +5,15 @@ from __future__ import annotations
 from hls4ml.model.attributes import Attribute
 
 from salt_hls.geometry import head_width, scale_shift
-from salt_hls.hls.ops.base import SaltLayer, base_layer_dict, keras_layer_object, type_attributes
+from salt_hls.hls.ops.base import (
+    PRODUCT_CONFIG_LINE,
+    SaltLayer,
+    base_layer_dict,
+    keras_layer_object,
+    product_param,
+    products_attribute,
+    type_attributes,
+)
 
 
 def parse_attention_scores(keras_layer, input_names, input_shapes, data_reader):
@@ -20,16 +28,19 @@ def parse_attention_scores(keras_layer, input_names, input_shapes, data_reader):
 
 class SaltAttentionScores(SaltLayer):
     TYPES = ("accum",)
-    _expected_attributes = [
-        Attribute(a) for a in ("n_particles", "k", "n_heads", "head_dim", "width", "scale_shift")
-    ] + type_attributes("accum")
+    PRODUCTS = True
+    _expected_attributes = (
+        [Attribute(a) for a in ("n_particles", "k", "n_heads", "head_dim", "width", "scale_shift")]
+        + [products_attribute()]
+        + type_attributes("accum")
+    )
 
     def output_shape(self):
         return [self.get_attr("n_heads"), self.get_attr("n_particles"), self.get_attr("k")]
 
     def config_params(self):
         a = self.attributes
-        return {"n_mult": a["n_heads"] * a["n_particles"] * a["k"] * a["head_dim"]}
+        return {"n_mult": a["n_heads"] * a["n_particles"] * a["k"] * a["head_dim"], **product_param(self)}
 
 
 def parse_weighted_values(keras_layer, input_names, input_shapes, data_reader):
@@ -41,14 +52,19 @@ def parse_weighted_values(keras_layer, input_names, input_shapes, data_reader):
 
 class SaltWeightedValues(SaltLayer):
     TYPES = ("accum",)
-    _expected_attributes = [Attribute(a) for a in ("n_particles", "k", "n_heads", "head_dim", "width")] + type_attributes("accum")
+    PRODUCTS = True
+    _expected_attributes = (
+        [Attribute(a) for a in ("n_particles", "k", "n_heads", "head_dim", "width")]
+        + [products_attribute()]
+        + type_attributes("accum")
+    )
 
     def output_shape(self):
         return [self.get_attr("n_particles"), self.get_attr("width")]
 
     def config_params(self):
         a = self.attributes
-        return {"n_mult": a["n_particles"] * a["width"] * a["k"]}
+        return {"n_mult": a["n_particles"] * a["width"] * a["k"], **product_param(self)}
 
 
 def parse_partition_softmax(keras_layer, input_names, input_shapes, data_reader):
@@ -72,8 +88,11 @@ class SaltPartitionSoftmax(SaltLayer):
 
     TYPES = ("diff", "exp", "sum", "inv")
     WEIGHTS = ("exp_table", "inv_table")
-    _expected_attributes = [Attribute(a) for a in ("n_heads", "n_particles", "k", "diff_shift", "sum_shift")] + type_attributes(
-        "diff", "exp", "sum", "inv"
+    PRODUCTS = True
+    _expected_attributes = (
+        [Attribute(a) for a in ("n_heads", "n_particles", "k", "diff_shift", "sum_shift")]
+        + [products_attribute()]
+        + type_attributes("diff", "exp", "sum", "inv")
     )
 
     def output_shape(self):
@@ -84,6 +103,7 @@ class SaltPartitionSoftmax(SaltLayer):
             "n_rows": self.get_attr("n_heads") * self.get_attr("n_particles"),
             "exp_size": len(self.get_attr("exp_table_data")),
             "inv_size": len(self.get_attr("inv_table_data")),
+            **product_param(self),
         }
 
 
@@ -106,7 +126,8 @@ class SaltPairSoftmax(SaltLayer):
         }
 
 
-ATTENTION_SCORES_CONFIG = """struct config{index} : nnet::attention_scores_config {{
+ATTENTION_SCORES_CONFIG = (
+    """struct config{index} : nnet::attention_scores_config {{
     static const unsigned n_particles = {n_particles};
     static const unsigned k = {k};
     static const unsigned n_heads = {n_heads};
@@ -117,11 +138,15 @@ ATTENTION_SCORES_CONFIG = """struct config{index} : nnet::attention_scores_confi
     static const unsigned n_groups = {n_groups};
     static const unsigned multiplier_limit = DIV_ROUNDUP({n_mult}, reuse_factor * n_groups); // per group function
     typedef {accum_t.name} accum_t;
-}};
 """
+    + PRODUCT_CONFIG_LINE
+    + """}};
+"""
+)
 ATTENTION_SCORES_CALL = "nnet::attention_scores<{input1_t}, {input2_t}, {output_t}, {config}>({input1}, {input2}, {output});"
 
-WEIGHTED_VALUES_CONFIG = """struct config{index} : nnet::weighted_values_config {{
+WEIGHTED_VALUES_CONFIG = (
+    """struct config{index} : nnet::weighted_values_config {{
     static const unsigned n_particles = {n_particles};
     static const unsigned k = {k};
     static const unsigned n_heads = {n_heads};
@@ -131,11 +156,15 @@ WEIGHTED_VALUES_CONFIG = """struct config{index} : nnet::weighted_values_config 
     static const unsigned n_groups = {n_groups};
     static const unsigned multiplier_limit = DIV_ROUNDUP({n_mult}, reuse_factor * n_groups); // per group function
     typedef {accum_t.name} accum_t;
-}};
 """
+    + PRODUCT_CONFIG_LINE
+    + """}};
+"""
+)
 WEIGHTED_VALUES_CALL = "nnet::weighted_values<{input1_t}, {input2_t}, {output_t}, {config}>({input1}, {input2}, {output});"
 
-PARTITION_SOFTMAX_CONFIG = """struct config{index} : nnet::partition_softmax_config {{
+PARTITION_SOFTMAX_CONFIG = (
+    """struct config{index} : nnet::partition_softmax_config {{
     static const unsigned n_rows = {n_rows};
     static const unsigned k = {k};
     static const unsigned exp_size = {exp_size};
@@ -148,8 +177,11 @@ PARTITION_SOFTMAX_CONFIG = """struct config{index} : nnet::partition_softmax_con
     typedef {exp_t.name} exp_t;
     typedef {sum_t.name} sum_t;
     typedef {inv_t.name} inv_t;
-}};
 """
+    + PRODUCT_CONFIG_LINE
+    + """}};
+"""
+)
 PARTITION_SOFTMAX_CALL = "nnet::partition_softmax<{input_t}, {output_t}, {config}>({input}, {output}, {exp_table}, {inv_table});"
 
 PAIR_SOFTMAX_CONFIG = """struct config{index} : nnet::pair_softmax_config {{

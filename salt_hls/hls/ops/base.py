@@ -21,6 +21,7 @@ class SaltLayer(Layer):
 
     TYPES: tuple[str, ...] = ()
     WEIGHTS: tuple[str, ...] = ()
+    PRODUCTS = False  # multiplies data by data: its config names a product class (products_attribute)
     _expected_attributes = [ConfigurableAttribute("reuse_factor", default=1)]  # noqa: RUF012 - hls4ml's convention
 
     def output_shape(self) -> list[int]:
@@ -43,6 +44,24 @@ class SaltLayer(Layer):
 
 def type_attributes(*names: str) -> list:
     return [TypeAttribute(n) for n in names]
+
+
+# convert --products (salt_hls.settings.PRODUCT_IMPLS) -> the class of hls_templates/salt_product.h
+PRODUCT_CLASSES = {
+    "auto": "nnet::salt_product::automatic",
+    "dsp": "nnet::salt_product::dsp",
+    "fabric": "nnet::salt_product::fabric",
+}
+PRODUCT_CONFIG_LINE = "    template <class x_T, class y_T> using product = {product}<x_T, y_T>;\n"
+
+
+def products_attribute() -> ConfigurableAttribute:
+    """The layer's 'Products' configuration entry (written by salt_hls.hls.convert.hls_config)."""
+    return ConfigurableAttribute("products", value_type=str, default="auto")
+
+
+def product_param(node) -> dict:
+    return {"product": PRODUCT_CLASSES[node.get_attr("products")]}
 
 
 def make_templates(layer_cls, config_template: str, call_template: str, header: str):
