@@ -92,7 +92,9 @@ struct weighted_values_config {
     static const unsigned k = 4;
     static const unsigned n_heads = 4;
     static const unsigned head_dim = 4;
-    static const unsigned width = n_heads * head_dim;
+    static const unsigned width = n_heads * head_dim; // of V~
+    static const bool sum_heads = false; // O = sum over heads of A_h.V~_h (N, head_dim), not their concatenation
+    static const unsigned out_width = sum_heads ? head_dim : width;
     static const unsigned reuse_factor = 1;
     static const unsigned n_groups = 1; // particle groups, one pipelined function each (salt_hls.hls.structure)
     static const unsigned multiplier_limit = n_particles * width * k / n_groups; // per group function
@@ -104,7 +106,7 @@ struct weighted_values_config {
 template <class a_T, class v_T, class res_T, typename CONFIG_T>
 void weighted_values_group(a_T a[CONFIG_T::n_heads * CONFIG_T::n_particles * CONFIG_T::k],
                            v_T vt[CONFIG_T::k * CONFIG_T::width],
-                           res_T o_g[(CONFIG_T::n_particles / CONFIG_T::n_groups) * CONFIG_T::width], const unsigned g) {
+                           res_T o_g[(CONFIG_T::n_particles / CONFIG_T::n_groups) * CONFIG_T::out_width], const unsigned g) {
 #pragma HLS INLINE off
 #pragma HLS FUNCTION_INSTANTIATE variable = g
 #pragma HLS PIPELINE II = CONFIG_T::reuse_factor
@@ -114,29 +116,33 @@ Particle:
     for (unsigned i = 0; i < per; i++) {
         const unsigned n = g * per + i;
     Column:
-        for (unsigned col = 0; col < CONFIG_T::width; col++) {
-            const unsigned h = col / CONFIG_T::head_dim;
+        for (unsigned col = 0; col < CONFIG_T::out_width; col++) {
             typename CONFIG_T::accum_t acc = 0;
-        Row:
-            for (unsigned j = 0; j < CONFIG_T::k; j++) {
-                acc += CONFIG_T::template product<a_T, v_T>::product(a[(h * CONFIG_T::n_particles + n) * CONFIG_T::k + j],
-                                                                     vt[j * CONFIG_T::width + col]);
+        Head:
+            for (unsigned hs = 0; hs < (CONFIG_T::sum_heads ? CONFIG_T::n_heads : 1); hs++) {
+                const unsigned h = CONFIG_T::sum_heads ? hs : col / CONFIG_T::head_dim;
+                const unsigned vcol = h * CONFIG_T::head_dim + col % CONFIG_T::head_dim;
+            Row:
+                for (unsigned j = 0; j < CONFIG_T::k; j++) {
+                    acc += CONFIG_T::template product<a_T, v_T>::product(
+                        a[(h * CONFIG_T::n_particles + n) * CONFIG_T::k + j], vt[j * CONFIG_T::width + vcol]);
+                }
             }
-            o_g[i * CONFIG_T::width + col] = (res_T)acc;
+            o_g[i * CONFIG_T::out_width + col] = (res_T)acc;
         }
     }
 }
 
 template <class a_T, class v_T, class res_T, typename CONFIG_T>
 void weighted_values(a_T a[CONFIG_T::n_heads * CONFIG_T::n_particles * CONFIG_T::k], v_T vt[CONFIG_T::k * CONFIG_T::width],
-                     res_T o[CONFIG_T::n_particles * CONFIG_T::width]) {
+                     res_T o[CONFIG_T::n_particles * CONFIG_T::out_width]) {
 #pragma HLS INLINE off
 #pragma HLS PIPELINE II = CONFIG_T::reuse_factor
 #pragma HLS ARRAY_PARTITION variable = a complete
 #pragma HLS ARRAY_PARTITION variable = vt complete
 #pragma HLS ARRAY_PARTITION variable = o complete
     static const unsigned per = CONFIG_T::n_particles / CONFIG_T::n_groups;
-    res_T o_g[CONFIG_T::n_groups][per * CONFIG_T::width];
+    res_T o_g[CONFIG_T::n_groups][per * CONFIG_T::out_width];
 #pragma HLS ARRAY_PARTITION variable = o_g complete dim = 0
 Group:
     for (unsigned g = 0; g < CONFIG_T::n_groups; g++) {
@@ -145,8 +151,8 @@ Group:
     }
 Gather:
     for (unsigned g = 0; g < CONFIG_T::n_groups; g++) {
-        for (unsigned x = 0; x < per * CONFIG_T::width; x++) {
-            o[g * per * CONFIG_T::width + x] = o_g[g][x];
+        for (unsigned x = 0; x < per * CONFIG_T::out_width; x++) {
+            o[g * per * CONFIG_T::out_width + x] = o_g[g][x];
         }
     }
 }

@@ -32,14 +32,21 @@ def test_round_to_is_convergent_and_saturating():
 
 
 def _random_model(architecture, seed):
-    model = build_model(ModelSpec(architecture=architecture, n_particles=12, quant={"qkv.result": "10,2", "attn.result": "10,1"}))
+    fold = architecture == "salt-folded"  # ModelSpec.fold_projections
+    spec = ModelSpec(
+        architecture="salt" if fold else architecture,
+        n_particles=12,
+        quant={"qkv.result": "10,2", "attn.result": "10,1"},
+        fold_projections=fold,
+    )
+    model = build_model(spec)
     r = np.random.default_rng(seed)
     model.set_weights([w + r.normal(0, 0.8, w.shape).astype(np.float32) for w in model.get_weights()])
     return model
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("architecture", ["salt", "linformer"])
+@pytest.mark.parametrize("architecture", ["salt", "linformer", "salt-folded"])
 def test_reference_equals_csim_layer_by_layer_with_overflow(architecture, tmp_path):
     """Every layer's C-simulated output equals the reference's, on inputs large enough to saturate sites."""
     model = _random_model(architecture, 4)

@@ -2,7 +2,7 @@
 
     nice -n 10 python benchmarks/fit/ship.py MODEL --name salt_n16_l1t \\
         [--budget synth_reports/budgets/l1t-default.yaml] [--backend Vivado] \\
-        [--dense-strategy distributed_arithmetic] [--clock-ns 5] [--reuse 1] [--jets 5000] [--force]
+        [--dense-strategy distributed_arithmetic] [--clock-ns 5] [--reuse 1] [--products auto] [--jets 5000] [--force]
 
 Runs `salt-hls flow` (salt_hls.flow.run_flow) on MODEL with the given conversion settings: convert, C simulation
 bit for bit against the reference on the first --jets jets of the model's held-out test split, estimate, check.
@@ -24,6 +24,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from salt_hls.settings import PRODUCT_IMPLS
+
 ROOT = Path(__file__).resolve().parents[2]
 JETS = ROOT.parent / "shared" / "data" / "jets_pythia8_train.h5"
 TOOL_DIR = "salt-hls-estimate"
@@ -38,6 +40,7 @@ def main(argv=None) -> int:
     ap.add_argument("--dense-strategy", default="latency")
     ap.add_argument("--clock-ns", type=float, default=5.0)
     ap.add_argument("--reuse", type=int, default=1)
+    ap.add_argument("--products", choices=PRODUCT_IMPLS, default="auto", help="convert --products")
     ap.add_argument("--jets", type=int, default=5000, help="held-out jets simulated bit for bit")
     ap.add_argument("--force", action="store_true")
     args = ap.parse_args(argv)
@@ -56,7 +59,13 @@ def main(argv=None) -> int:
     from salt_hls.flow import run_flow
     from salt_hls.hls.convert import ConvertSettings
 
-    settings = ConvertSettings(backend=args.backend, dense_strategy=args.dense_strategy, clock_ns=args.clock_ns, reuse=args.reuse)
+    settings = ConvertSettings(
+        backend=args.backend,
+        dense_strategy=args.dense_strategy,
+        clock_ns=args.clock_ns,
+        reuse=args.reuse,
+        products=args.products,
+    )
     with tempfile.TemporaryDirectory(prefix="salt_ship_") as tmp:
         out = Path(tmp) / "flow"
         s = run_flow(

@@ -83,6 +83,11 @@ def generate_jets_cmd(out, per_class, particles, seed, underlying_event):
 @click.option("--softmax-table-size", default=1024, show_default=True, type=int, help="Entries of the exp and 1/sum tables.")
 @click.option("--softmax-table-bits", default=16, show_default=True, type=int, help="Width of the exp and 1/sum entries.")
 @click.option("--tanh-table-size", default=1024, show_default=True, type=int, help="Entries of the DynamicTanh table.")
+@click.option(
+    "--fold-projections",
+    is_flag=True,
+    help="SAL-T with K and V.W_O applied to the partition sums instead of every particle (ModelSpec.fold_projections).",
+)
 @click.option("--head-dim", "head_width", default=16, show_default=True, type=int, help="Hidden width of the classifier head.")
 @click.option(
     "--quant",
@@ -137,6 +142,7 @@ def train(
     softmax_table_size,
     softmax_table_bits,
     tanh_table_size,
+    fold_projections,
     head_width,
     quant_items,
     sort,
@@ -174,6 +180,7 @@ def train(
         softmax_table_size=softmax_table_size,
         softmax_table_bits=softmax_table_bits,
         tanh_table_size=tanh_table_size,
+        fold_projections=fold_projections,
     )
     settings = TrainSettings(
         epochs=epochs,

@@ -131,10 +131,13 @@ def _pair_softmax(p: LayerPlan):
 
 
 def weighted_values(p: LayerPlan):
-    h, res = p.attrs["n_heads"], p.result
-    return lambda a, v: res.cast(
-        np.matmul(a, _heads(v, h).transpose(0, 2, 1, 3)).transpose(0, 2, 1, 3).reshape(len(a), a.shape[2], -1)
-    )
+    h, res, sum_heads = p.attrs["n_heads"], p.result, p.attrs["sum_heads"]
+
+    def run(a, v):
+        o = np.matmul(a, _heads(v, h).transpose(0, 2, 1, 3)).transpose(0, 2, 1, 3)  # (jets, n, h, d)
+        return res.cast(o.sum(axis=2) if sum_heads else o.reshape(len(a), a.shape[2], -1))
+
+    return run
 
 
 def dynamic_tanh(p: LayerPlan):

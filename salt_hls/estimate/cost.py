@@ -626,11 +626,12 @@ class LayerCoster:
 
     def weighted_values(self, call: Call, lc: LayerCost) -> None:
         p, cfg = self.p, self.p.config(call)
-        n, k, width = (cfg[x] for x in ("n_particles", "k", "width"))
+        n, k, width, heads = (cfg[x] for x in ("n_particles", "k", "width", "n_heads"))
         a_t, v_t = p.type_of_var(call.inputs[0]), p.type_of_var(call.inputs[1])
         acc_t, out_t = p.types[cfg["accum_t"]], p.type_of_var(call.output)
-        outs = n * width
-        self._dot_products(lc, "A.V~ products", a_t, v_t, acc_t, outs, k)
+        summed = bool(cfg.get("sum_heads", False))  # the heads' outputs summed: width / heads columns of heads * k terms
+        outs, terms = (n * width // heads, heads * k) if summed else (n * width, k)
+        self._dot_products(lc, "A.V~ products", a_t, v_t, acc_t, outs, terms)
         d = self._casts(lc, acc_t, out_t, outs)
         lc.steps.append(Step("cast", d, lc.out_bits))
 

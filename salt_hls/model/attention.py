@@ -81,25 +81,32 @@ class PartitionSoftmax(QuantizedLayer):
 
 
 class WeightedValues(QuantizedLayer):
-    """O[n, h-columns] = Σ_j A[h, n, j] · Ṽ[h, j, :].  Reference: salt_hls.model.formulas.weighted_values."""
+    """O[n, h-columns] = Σ_j A[h, n, j] · Ṽ[h, j, :].  Reference: salt_hls.model.formulas.weighted_values.
+
+    sum_heads: O[n, :] = Σ_h Σ_j A[h, n, j] · Ṽ[h, j, :], (N, width / h): the heads' outputs summed instead of
+    concatenated, which is the attention's output projection when each head's Ṽ already carries its block of W_O
+    (ModelSpec.fold_projections)."""
 
     QUANT_SITES = ("result",)
 
-    def __init__(self, n_heads: int, **kwargs):
+    def __init__(self, n_heads: int, sum_heads: bool = False, **kwargs):
         super().__init__(**kwargs)
         self.n_heads = int(n_heads)
+        self.sum_heads = bool(sum_heads)
 
     def call(self, inputs):
         a, v = inputs
         h = self.n_heads
         k, width = v.shape[1], v.shape[2]
         v = tf.reshape(v, (-1, k, h, head_width(width, h)))
+        if self.sum_heads:
+            return self.quantize("result", tf.einsum("bhnj,bjhd->bnd", a, v))
         o = tf.einsum("bhnj,bjhd->bnhd", a, v)
         return self.quantize("result", tf.reshape(o, (-1, a.shape[2], width)))
 
     def compute_output_shape(self, input_shapes):
         a, v = input_shapes
-        return (a[0], a[2], v[2])
+        return (a[0], a[2], v[2] // self.n_heads if self.sum_heads else v[2])
 
     def get_config(self):
-        return {**super().get_config(), "n_heads": self.n_heads}
+        return {**super().get_config(), "n_heads": self.n_heads, "sum_heads": self.sum_heads}

@@ -47,6 +47,12 @@ class ModelSpec:
     softmax_table_size: int = 1024
     softmax_table_bits: int = 16
     tanh_table_size: int = 1024
+    # SAL-T with K and V·W_O applied to the p partition sums instead of to all N particles (exact in float by
+    # linearity): K̃ = (Σ W_E·X)·W_K, Ṽ_h = (Σ W_F·X)·(W_V,h·W_O,h) + b, O = Σ_h A_h·Ṽ_h. The per-particle K, V and
+    # output projections (3·N·d_model² constant products) become 2·p·d_model·(d_model + h·d_model); the partition
+    # weights are shared by the heads and each head's value carries its block of W_O, so it is its own model (trained
+    # as such), not a rewrite of one trained in the spec's form.
+    fold_projections: bool = False
 
     def __post_init__(self):
         if self.architecture not in ARCHITECTURES:
@@ -73,6 +79,10 @@ class ModelSpec:
             raise ConfigError(f"d_model = {self.d_model} is not divisible by {self.n_heads} heads")
         if self.architecture == "salt":
             partition_geometry(self.n_particles, self.n_partitions)
+        if not isinstance(self.fold_projections, bool):
+            raise ConfigError(f"fold_projections must be true or false, got {self.fold_projections!r}")
+        if self.fold_projections and self.architecture != "salt":
+            raise ConfigError(f"fold_projections applies to SAL-T's partition sums; architecture {self.architecture!r} has none")
         QuantConfig(self.quant)  # reject unknown sites and bad formats now, not at build time
 
     @property
@@ -145,18 +155,12 @@ def _transformer(spec: ModelSpec, f: _Factory, inputs, x):
     h = spec.n_heads
     x = f.dense(spec.d_model, "embed", "embed")(x)
     x = f.act("embed.result", "embed_relu", relu=True)(x)
-    qkv = {}
-    for name in ("q", "k", "v"):
-        y = f.dense(spec.d_model, "qkv", f"{name}_proj", use_bias=False)(x)
-        qkv[name] = f.act("qkv.result", f"{name}_quant")(y)
     proj_q = f.sites("proj", "weight", "result")
-    if spec.architecture == "salt":
-        kt = PartitionProjection(spec.n_partitions, h, quant=proj_q, name="k_partition")(qkv["k"])
-        vt = PartitionProjection(spec.n_partitions, h, quant=proj_q, name="v_partition")(qkv["v"])
+    if spec.fold_projections:
+        q, kt, vt = _folded_qkv(spec, f, x, proj_q)
     else:
-        kt = LinformerProjection(spec.n_partitions, h, quant=proj_q, name="k_linformer")(qkv["k"])
-        vt = LinformerProjection(spec.n_partitions, h, quant=proj_q, name="v_linformer")(qkv["v"])
-    s = AttentionScores(h, quant=f.sites("score", "result"), name="scores")([qkv["q"], kt])
+        q, kt, vt = _qkv(spec, f, x, proj_q)
+    s = AttentionScores(h, quant=f.sites("score", "result"), name="scores")([q, kt])
     if spec.architecture == "salt":
         s = LogitConv(spec.conv_heights, quant=f.sites("conv", "weight", "bias", "result"), name="logit_conv")(s)
     a = PartitionSoftmax(
@@ -166,9 +170,12 @@ def _transformer(spec: ModelSpec, f: _Factory, inputs, x):
         quant=f.sites("softmax", "result"),
         name="attn_softmax",
     )(s)
-    o = WeightedValues(h, quant=f.sites("attn", "result"), name="attn_values")([a, vt])
-    o = f.dense(spec.d_model, "out", "attn_out")(o)
-    o = f.act("out.result", "attn_out_quant")(o)
+    if spec.fold_projections:  # each head's Ṽ already carries its block of W_O and the bias: sum the heads
+        o = WeightedValues(h, sum_heads=True, quant=f.sites("attn", "result"), name="attn_values")([a, vt])
+    else:
+        o = WeightedValues(h, quant=f.sites("attn", "result"), name="attn_values")([a, vt])
+        o = f.dense(spec.d_model, "out", "attn_out")(o)
+        o = f.act("out.result", "attn_out_quant")(o)
     dyt_q = f.sites("dyt", "weight", "result")
     x = DynamicTanh(table_size=spec.tanh_table_size, quant=dyt_q, name="dyt1")(tf.keras.layers.Add(name="res1")([x, o]))
     y = f.dense(spec.ffn_dim, "ffn", "ffn1")(x)
@@ -178,6 +185,32 @@ def _transformer(spec: ModelSpec, f: _Factory, inputs, x):
     x = DynamicTanh(table_size=spec.tanh_table_size, quant=dyt_q, name="dyt2")(tf.keras.layers.Add(name="res2")([x, y]))
     x = tf.keras.layers.GlobalMaxPooling1D(name="pool")(x)
     return _head(spec, f, inputs, x, spec.architecture)
+
+
+def _qkv(spec: ModelSpec, f: _Factory, x, proj_q):
+    """Q, K and V per particle; K̃ and Ṽ their partition sums (the spec's order)."""
+    h, qkv = spec.n_heads, {}
+    for name in ("q", "k", "v"):
+        y = f.dense(spec.d_model, "qkv", f"{name}_proj", use_bias=False)(x)
+        qkv[name] = f.act("qkv.result", f"{name}_quant")(y)
+    if spec.architecture == "salt":
+        kt = PartitionProjection(spec.n_partitions, h, quant=proj_q, name="k_partition")(qkv["k"])
+        vt = PartitionProjection(spec.n_partitions, h, quant=proj_q, name="v_partition")(qkv["v"])
+    else:
+        kt = LinformerProjection(spec.n_partitions, h, quant=proj_q, name="k_linformer")(qkv["k"])
+        vt = LinformerProjection(spec.n_partitions, h, quant=proj_q, name="v_linformer")(qkv["v"])
+    return qkv["q"], kt, vt
+
+
+def _folded_qkv(spec: ModelSpec, f: _Factory, x, proj_q):
+    """Q per particle; the partition sums of X first, then K̃ = X̃_E·W_K and Ṽ = X̃_F·W_VO + b on p rows
+    (ModelSpec.fold_projections). Ṽ's columns are h blocks of d_model, one per head."""
+    q = f.act("qkv.result", "q_quant")(f.dense(spec.d_model, "qkv", "q_proj", use_bias=False)(x))
+    xk = PartitionProjection(spec.n_partitions, 1, quant=proj_q, name="k_partition")(x)
+    xv = PartitionProjection(spec.n_partitions, 1, quant=proj_q, name="v_partition")(x)
+    kt = f.act("qkv.result", "k_quant")(f.dense(spec.d_model, "qkv", "k_proj", use_bias=False)(xk))
+    vt = f.act("out.result", "v_quant")(f.dense(spec.n_heads * spec.d_model, "out", "v_proj")(xv))
+    return q, kt, vt
 
 
 def _deepsets(spec: ModelSpec, f: _Factory, inputs, x):

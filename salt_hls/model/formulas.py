@@ -79,14 +79,14 @@ def partition_softmax(s: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=-1, keepdims=True)
 
 
-def weighted_values(a: np.ndarray, vt: np.ndarray) -> np.ndarray:
-    """O[n, head h] = Σ_j A[h, n, j] · Ṽ[j, head h] -> (N, h·d)."""
+def weighted_values(a: np.ndarray, vt: np.ndarray, sum_heads: bool = False) -> np.ndarray:
+    """O[n, head h] = Σ_j A[h, n, j] · Ṽ[j, head h] -> (N, h·d); sum_heads: Σ_h of those blocks -> (N, d)."""
     heads = a.shape[0]
     d = vt.shape[1] // heads
     out = np.zeros((a.shape[1], vt.shape[1]))
     for h in range(heads):
         out[:, h * d : (h + 1) * d] = a[h] @ vt[:, h * d : (h + 1) * d]
-    return out
+    return out.reshape(a.shape[1], heads, d).sum(axis=1) if sum_heads else out
 
 
 def dynamic_tanh(x: np.ndarray, alpha: float, beta: float) -> np.ndarray:

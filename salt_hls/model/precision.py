@@ -168,9 +168,10 @@ def partition_softmax(layer, ins):
 
 
 def weighted_values(layer, ins):
-    k = int(layer.input[1].shape[1])
+    terms = int(layer.input[1].shape[1]) * (layer.n_heads if layer.sum_heads else 1)
     return _plan(
-        {"accum": sum_of_products(ins[0], ins[1], k), "result": _site(layer.formats["result"])}, {"n_heads": layer.n_heads}
+        {"accum": sum_of_products(ins[0], ins[1], terms), "result": _site(layer.formats["result"])},
+        {"n_heads": layer.n_heads, "sum_heads": layer.sum_heads},
     )
 
 

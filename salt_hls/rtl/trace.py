@@ -289,6 +289,12 @@ class Tracer:
 
             def values(att, v):  # att: (h, n, k), v: (k, d_model)
                 dh = v.shape[-1] // h
+                if a["sum_heads"]:  # one dot product of h * k terms per output, as the C++ accumulates it
+                    return cast(
+                        att.transpose((1, 0, 2)).reshape(att.shape[1], -1)
+                        @ v.reshape(-1, h, dh).transpose((1, 0, 2)).reshape(-1, dh),
+                        res,
+                    )
                 out = _stack([att[hh] @ v[:, hh * dh : (hh + 1) * dh] for hh in range(h)], att.solver_options)  # (h, n, dh)
                 return cast(out.transpose((1, 0, 2)).reshape(att.shape[1], -1), res)
 

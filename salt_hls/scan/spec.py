@@ -55,6 +55,7 @@ MODEL_KEYS = {
     "softmax_table_size": int,
     "softmax_table_bits": int,
     "tanh_table_size": int,
+    "fold_projections": bool,
 }
 TRAIN_KEYS = {
     "epochs": int,

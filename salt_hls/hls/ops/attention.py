@@ -46,8 +46,10 @@ class SaltAttentionScores(SaltLayer):
 def parse_weighted_values(keras_layer, input_names, input_shapes, data_reader):
     (_, heads, n, k), (_, _, width) = input_shapes
     layer = base_layer_dict(keras_layer, input_names, "SaltWeightedValues")
-    layer.update(n_particles=int(n), k=int(k), n_heads=int(heads), head_dim=head_width(int(width), int(heads)), width=int(width))
-    return layer, [input_shapes[0][0], n, width]
+    sum_heads = bool(keras_layer["config"].get("sum_heads", False))
+    d = head_width(int(width), int(heads))
+    layer.update(n_particles=int(n), k=int(k), n_heads=int(heads), head_dim=d, width=int(width), sum_heads=sum_heads)
+    return layer, [input_shapes[0][0], n, d if sum_heads else width]
 
 
 class SaltWeightedValues(SaltLayer):
@@ -55,16 +57,25 @@ class SaltWeightedValues(SaltLayer):
     PRODUCTS = True
     _expected_attributes = (
         [Attribute(a) for a in ("n_particles", "k", "n_heads", "head_dim", "width")]
+        + [Attribute("sum_heads", value_type=bool)]
         + [products_attribute()]
         + type_attributes("accum")
     )
 
     def output_shape(self):
-        return [self.get_attr("n_particles"), self.get_attr("width")]
+        return [self.get_attr("n_particles"), self.out_width()]
+
+    def out_width(self) -> int:
+        return self.get_attr("head_dim") if self.get_attr("sum_heads") else self.get_attr("width")
 
     def config_params(self):
         a = self.attributes
-        return {"n_mult": a["n_particles"] * a["width"] * a["k"], **product_param(self)}
+        return {
+            "n_mult": a["n_particles"] * a["width"] * a["k"],
+            "sum_heads_cpp": "true" if a["sum_heads"] else "false",
+            "out_width": self.out_width(),
+            **product_param(self),
+        }
 
 
 def parse_partition_softmax(keras_layer, input_names, input_shapes, data_reader):
@@ -152,6 +163,8 @@ WEIGHTED_VALUES_CONFIG = (
     static const unsigned n_heads = {n_heads};
     static const unsigned head_dim = {head_dim};
     static const unsigned width = {width};
+    static const bool sum_heads = {sum_heads_cpp};
+    static const unsigned out_width = {out_width};
     static const unsigned reuse_factor = {reuse};
     static const unsigned n_groups = {n_groups};
     static const unsigned multiplier_limit = DIV_ROUNDUP({n_mult}, reuse_factor * n_groups); // per group function
