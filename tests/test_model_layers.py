@@ -86,6 +86,12 @@ def test_scores_softmax_and_values(rng):
         np.testing.assert_allclose(o[b], ref.weighted_values(a[b], vt[b]), rtol=1e-5, atol=1e-5)
     # softmax is over the p partitions of each (head, particle), not over the flattened tensor
     np.testing.assert_allclose(a.sum(axis=-1), 1.0, rtol=1e-6)
+    # sum_heads: the heads' outputs summed (ModelSpec.fold_projections), (N, 16 / 4)
+    summed = _run(WeightedValues(heads, sum_heads=True), a.astype(np.float32), vt)
+    assert summed.shape == (2, 10, 4)
+    for b in range(2):
+        np.testing.assert_allclose(summed[b], ref.weighted_values(a[b], vt[b], sum_heads=True), rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(summed[b], o[b].reshape(10, heads, 4).sum(axis=1), rtol=1e-5, atol=1e-5)
 
 
 @pytest.mark.parametrize("p", [4, 3])
@@ -194,6 +200,27 @@ def test_n_smaller_than_p_is_refused():
 def test_unknown_quant_site_is_refused():
     with pytest.raises(ConfigError, match="unknown quantization site"):
         ModelSpec(quant={"qkv.weights": "8,1"})
+
+
+def test_folded_projections_equal_the_spec_form_in_float(rng):
+    """With one head the two forms have the same partition weights, and K~ = (W_E.X).W_K, V~.W_O + b =
+    (W_F.X).(W_V.W_O) + b (the softmax rows sum to 1): the same float model once the weights are mapped."""
+    geo = {"n_particles": 12, "n_heads": 1, "d_model": 8, "n_partitions": 3, "quantized": False}
+    spec, fold = build_model(ModelSpec(**geo)), build_model(ModelSpec(**geo, fold_projections=True))
+    spec.set_weights([w + rng.normal(0, 0.5, w.shape).astype(np.float32) for w in spec.get_weights()])
+    for layer in fold.layers:
+        if layer.name == "v_proj":  # W_V.W_O and the output bias
+            w_o, b_o = spec.get_layer("attn_out").get_weights()
+            layer.set_weights([spec.get_layer("v_proj").get_weights()[0] @ w_o, b_o])
+        elif layer.weights:
+            layer.set_weights(spec.get_layer(layer.name).get_weights())
+    x = rng.normal(0, 1, (16, 12, 3)).astype(np.float32)
+    np.testing.assert_allclose(fold.predict(x, verbose=0), spec.predict(x, verbose=0), rtol=1e-4, atol=1e-6)
+    assert "attn_out" not in {layer.name for layer in fold.layers}
+    # the per-particle constant products: 3 N d^2 for K, V and the output projection become 2 p d (d + h d)
+    assert fold.count_params() < spec.count_params()
+    with pytest.raises(ConfigError, match="fold_projections applies to SAL-T's partition sums; architecture 'linformer'"):
+        ModelSpec(architecture="linformer", fold_projections=True)
 
 
 def test_parameter_count_matches_the_paper():

@@ -11,17 +11,20 @@ from salt_hls.fixed import FixedType
 N, D = 4, 4
 
 
-def _tiny_model(seed=7, partitions=4):
+def _tiny_model(seed=7, partitions=4, **geometry):
     from salt_hls.model.builders import ModelSpec, build_model
 
     spec = ModelSpec(
-        n_particles=N,
-        d_model=D,
-        n_heads=1,
-        n_partitions=partitions,
-        ffn_dim=D,
-        classifier_dim=D,
-        quant={"qkv.result": "10,2", "attn.result": "10,1"},
+        **{
+            "n_particles": N,
+            "d_model": D,
+            "n_heads": 1,
+            "n_partitions": partitions,
+            "ffn_dim": D,
+            "classifier_dim": D,
+            "quant": {"qkv.result": "10,2", "attn.result": "10,1"},
+            **geometry,
+        }
     )
     model = build_model(spec)
     r = np.random.default_rng(seed)
@@ -122,6 +125,19 @@ def test_traced_two_partition_firmware_equals_the_reference():
     expected, kept = ref.run(x, keep=True)
     a = kept["attn_softmax"]
     assert np.any(a[..., 0] > a[..., 1]) and np.any(a[..., 0] < a[..., 1]) and np.any(a[..., 0] == a[..., 1])
+    np.testing.assert_array_equal(_interpreted(Tracer(ref), x).reshape(expected.shape), expected)
+
+
+def test_traced_folded_projections_equal_the_reference():
+    """ModelSpec.fold_projections with two heads: K~ and V~ from the partition sums, the heads' A.V~ summed."""
+    from salt_hls.emulate import Reference
+    from salt_hls.rtl.trace import Tracer
+
+    model, _ = _tiny_model(seed=4, partitions=2, d_model=8, n_heads=2, fold_projections=True)
+    ref = Reference(model)
+    assert ref.plan["attn_values"].attrs["sum_heads"]
+    x = _adversarial_inputs(seed=6)
+    expected = ref.run(x)
     np.testing.assert_array_equal(_interpreted(Tracer(ref), x).reshape(expected.shape), expected)
 
 
