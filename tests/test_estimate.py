@@ -179,6 +179,23 @@ def test_bound_products_are_costed_where_the_pragma_puts_them(tmp_path):
     assert "--dsp-min-bits has no effect: the project binds its data x data products (--products dsp)" in dsp.notes
 
 
+def test_summed_heads_are_costed_as_dot_products_over_heads_and_partitions(tmp_path):
+    from salt_hls.hls.convert import ConvertSettings, convert
+    from salt_hls.model.builders import ModelSpec, build_model
+
+    model = build_model(ModelSpec(n_particles=N, fold_projections=True))  # d_model 16, 4 heads, p = 4
+    convert(model, tmp_path / "prj", ConvertSettings(products="fabric"))
+    values = _layer(estimate_project(tmp_path / "prj"), "attn_values")
+    (m,) = values["multipliers"]
+    # V~ holds 4 heads x 16 columns; each of the N x 16 outputs sums 4 heads x 4 partitions of products
+    assert m["count"] == N * HEADS * WIDTH * K == 2048 and m["impl"] == "lut"
+    p = read_project(tmp_path / "prj")
+    call = next(c for c in p.calls if c.name == "attn_values")
+    assert p.config(call)["sum_heads"] == 1 and p.size_of_var(call.output) == N * WIDTH
+    acc = p.types[p.config(call)["accum_t"]]
+    assert values["lut_by_category"]["add"] == N * WIDTH * (HEADS * K - 1) * acc.width
+
+
 def test_cast_and_packing_rules_by_hand():
     # fixed<28,12> -> fixed<16,7,RND_CONV,SAT> (k_quant's cast): 7 fraction bits dropped (the increment rides the
     # carry chain: no LUT, an adder's delay) and 5 integer bits (16 select LUTs + 2 x 5 - 1 for the two range
