@@ -8,10 +8,10 @@ STAMP := $(VENV)/.installed
 SHARED_JETS ?= ../shared/data/jets_pythia8_train.h5
 # The shipped model that fits the default Level-1 budget, and the conversion settings it was shipped
 # with (its metadata.json, "shipped" -> "conversion"; tests/test_shipped_models.py keeps them equal).
-MODEL ?= keras_models/salt_n16_l1t
-CONVERT ?= --backend Vivado --dense-strategy distributed_arithmetic
+MODEL ?= keras_models/salt_n32_l1t
+CONVERT ?= --backend Vivado --dense-strategy distributed_arithmetic --products dsp
 # PUPPI candidate words per jet into the IP of `make demo` (2N for the default model)
-CANDIDATES ?= 32
+CANDIDATES ?= 64
 
 .PHONY: venv demo test test-fast lock clean
 

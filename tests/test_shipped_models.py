@@ -29,7 +29,7 @@ def test_shipped_model_metadata(n):
 
 # Issue 9: a shipped model that fits the default Level-1 budget, within 1.5 accuracy points of the
 # unconstrained model at the same N (benchmarks/fit/ship.py wrote it only after the flow passed).
-L1T = {16: "salt_n16_l1t"}
+L1T = {16: "salt_n16_l1t", 32: "salt_n32_l1t"}
 
 
 @pytest.mark.parametrize("n", sorted(L1T))
@@ -52,8 +52,13 @@ def test_make_demo_converts_the_default_model_as_it_was_shipped():
     convert = re.search(r"^CONVERT \?= (.+)$", makefile, re.M).group(1).split()
     conversion = json.loads((ROOT / "keras_models" / model / "metadata.json").read_text())["shipped"]["conversion"]
     flags = dict(zip(convert[::2], convert[1::2], strict=True))
-    assert model == L1T[16]
-    assert flags == {"--backend": conversion["backend"], "--dense-strategy": conversion["dense_strategy"]}
+    assert model == L1T[32]
+    assert flags == {
+        "--backend": conversion["backend"],
+        "--dense-strategy": conversion["dense_strategy"],
+        "--products": conversion["products"],
+    }
     assert conversion["clock_ns"] == 5.0 and conversion["reuse"] == 1 and conversion["parallelization"] is None
     assert conversion["da_hard_dc"] == ConvertSettings().da_hard_dc  # the default the Makefile relies on
-    assert ConvertSettings.from_dict(conversion).products == ConvertSettings().products
+    candidates = int(re.search(r"^CANDIDATES \?= (\d+)", makefile, re.M).group(1))
+    assert candidates == 2 * 32  # PUPPI words per jet into the demo's IP: 2N

@@ -57,29 +57,35 @@ def test_stored_n16_estimate_is_reproducible(tmp_path):
         assert fresh[key] == stored[key], key
 
 
-def _stored_l1t():
-    return ROOT / "synth_reports" / "salt_n16_l1t" / PART / "salt-hls-estimate"
+L1T = ("salt_n16_l1t", "salt_n32_l1t")  # benchmarks/fit/ship.py wrote each after the flow passed
+DEMO_MODEL = "salt_n32_l1t"  # the Makefile's MODEL (tests/test_shipped_models.py)
 
 
-def test_stored_l1t_estimate_fits_the_default_budget():
-    res = CliRunner().invoke(check_command, [str(_stored_l1t() / "report.json"), "--budget", str(BUDGET), "--json"])
+def _stored_l1t(name):
+    return ROOT / "synth_reports" / name / PART / "salt-hls-estimate"
+
+
+@pytest.mark.parametrize("name", L1T)
+def test_stored_l1t_estimate_fits_the_default_budget(name):
+    res = CliRunner().invoke(check_command, [str(_stored_l1t(name) / "report.json"), "--budget", str(BUDGET), "--json"])
     assert res.exit_code == 0, res.output
     out = json.loads(res.output)
     assert out["fits"] is True and all(r["ok"] for r in out["rows"])
-    meta = json.loads((_stored_l1t() / "meta.json").read_text())
-    h5 = ROOT / "keras_models" / "salt_n16_l1t" / "model.h5"
+    meta = json.loads((_stored_l1t(name) / "meta.json").read_text())
+    h5 = ROOT / "keras_models" / name / "model.h5"
     assert meta["model_sha256"] == hashlib.sha256(h5.read_bytes()).hexdigest(), "re-run benchmarks/fit/ship.py"
     assert meta["settings"]["backend"] == "Vivado" and meta["settings"]["dense_strategy"] == "distributed_arithmetic"
 
 
 @pytest.mark.slow
-def test_stored_l1t_estimate_is_reproducible(tmp_path):
+def test_stored_l1t_estimate_of_the_demo_model_is_reproducible(tmp_path):
     from salt_hls.estimate.estimator import estimate_project
     from salt_hls.hls.convert import ConvertSettings, convert
 
-    settings = json.loads((_stored_l1t() / "meta.json").read_text())["settings"]
-    convert(ROOT / "keras_models" / "salt_n16_l1t", tmp_path / "prj", ConvertSettings(**settings))
+    settings = json.loads((_stored_l1t(DEMO_MODEL) / "meta.json").read_text())["settings"]
+    assert settings["products"] == "dsp"  # its attention products bound to DSP48s: what makes its LUTs fit
+    convert(ROOT / "keras_models" / DEMO_MODEL, tmp_path / "prj", ConvertSettings(**settings))
     fresh = estimate_project(tmp_path / "prj").to_dict()
-    stored = json.loads((_stored_l1t() / "report.json").read_text())
+    stored = json.loads((_stored_l1t(DEMO_MODEL) / "report.json").read_text())
     for key in ("resources", "latency", "interval", "clock"):
         assert fresh[key] == stored[key], key
