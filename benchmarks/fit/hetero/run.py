@@ -249,7 +249,29 @@ def pareto_lines(runs: list, n: int) -> list[str]:
             f"| {r['model']} | {100 * r['accuracy']:.2f} % | {c['LUT']:,} ({c['pct']['LUT']} %) | {c['DSP']:,} | "
             f"{_latency(c)} | {_fits(c)} | {'—' if t is None else f'{t / 60:.1f} min'} |"
         )
-    return [*lines, ""]
+    return [*lines, "", *chosen_lines(n)]
+
+
+def chosen_lines(n: int) -> list[str]:
+    """The rows benchmarks/fit/ship.py shipped at this N, with the conversion and estimate they were shipped with
+    (which may differ from the table's: e.g. --products dsp)."""
+    lines = []
+    for meta_path in sorted((ROOT / "keras_models").glob("*/metadata.json")):
+        meta = json.loads(meta_path.read_text())
+        shipped = meta.get("shipped")
+        if not shipped or meta["spec"]["n_particles"] != n:
+            continue
+        conv, est = shipped["conversion"], shipped["estimate"]
+        res = est["resources"]
+        flags = f"--backend {conv['backend']} --dense-strategy {conv['dense_strategy']} --products {conv.get('products', 'auto')}"
+        lines.append(
+            f"Chosen: `{shipped['source'].removeprefix('benchmarks/fit/hetero/')}` shipped as "
+            f"`keras_models/{meta_path.parent.name}` (`{flags}`, clock {conv['clock_ns']:g} ns): {100 * meta['test_metrics']['accuracy']:.2f} %, "
+            f"LUT {res['LUT']:,}, DSP {res['DSP']:,}, {est['latency_ns']:g} ns, bit-exact on "
+            f"{shipped['bit_exact']['n_bit_exact']:,}/{shipped['bit_exact']['n_jets']:,} held-out jets, fits "
+            f"`{Path(shipped['budget']).stem}`."
+        )
+    return [*lines, ""] if lines else []
 
 
 def layer_lines(runs: list) -> list[str]:
