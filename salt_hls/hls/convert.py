@@ -175,11 +175,12 @@ def _pascal(name: str) -> str:
 
 
 def _has_products(layer) -> bool:
-    """A SAL-T layer whose C++ multiplies data by data (one of its hls4ml classes has PRODUCTS)."""
+    """A SAL-T layer whose C++ multiplies data by data (one of its hls4ml classes has the products attribute)."""
+    from salt_hls.hls.ops.base import has_products
     from salt_hls.operations import find, load
 
     op = find(type(layer).__name__) if layer is not None else None
-    return op is not None and op.is_salt and any(load(v.layer).PRODUCTS for v in op.hls_layers())
+    return op is not None and op.is_salt and any(has_products(load(v.layer)) for v in op.hls_layers())
 
 
 def _is_dense(layer) -> bool:

@@ -28,7 +28,6 @@ def parse_attention_scores(keras_layer, input_names, input_shapes, data_reader):
 
 class SaltAttentionScores(SaltLayer):
     TYPES = ("accum",)
-    PRODUCTS = True
     _expected_attributes = (
         [Attribute(a) for a in ("n_particles", "k", "n_heads", "head_dim", "width", "scale_shift")]
         + [products_attribute()]
@@ -54,7 +53,6 @@ def parse_weighted_values(keras_layer, input_names, input_shapes, data_reader):
 
 class SaltWeightedValues(SaltLayer):
     TYPES = ("accum",)
-    PRODUCTS = True
     _expected_attributes = (
         [Attribute(a) for a in ("n_particles", "k", "n_heads", "head_dim", "width")]
         + [Attribute("sum_heads", value_type=bool)]
@@ -99,7 +97,6 @@ class SaltPartitionSoftmax(SaltLayer):
 
     TYPES = ("diff", "exp", "sum", "inv")
     WEIGHTS = ("exp_table", "inv_table")
-    PRODUCTS = True
     _expected_attributes = (
         [Attribute(a) for a in ("n_heads", "n_particles", "k", "diff_shift", "sum_shift")]
         + [products_attribute()]

@@ -21,7 +21,6 @@ class SaltLayer(Layer):
 
     TYPES: tuple[str, ...] = ()
     WEIGHTS: tuple[str, ...] = ()
-    PRODUCTS = False  # multiplies data by data: its config names a product class (products_attribute)
     _expected_attributes = [ConfigurableAttribute("reuse_factor", default=1)]  # noqa: RUF012 - hls4ml's convention
 
     def output_shape(self) -> list[int]:
@@ -56,8 +55,13 @@ PRODUCT_CONFIG_LINE = "    template <class x_T, class y_T> using product = {prod
 
 
 def products_attribute() -> ConfigurableAttribute:
-    """The layer's 'Products' configuration entry (written by salt_hls.hls.convert.hls_config)."""
+    """The 'Products' configuration entry (written by salt_hls.hls.convert.hls_config) of a layer that multiplies data
+    by data: its config names a product class."""
     return ConfigurableAttribute("products", value_type=str, default="auto")
+
+
+def has_products(layer_cls) -> bool:
+    return any(a.name == "products" for a in layer_cls.expected_attributes)
 
 
 def product_param(node) -> dict:
