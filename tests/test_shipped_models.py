@@ -46,6 +46,20 @@ def test_shipped_l1t_model_fits_and_is_bit_exact(n):
     assert (ROOT / shipped["source"] / "model.h5").read_bytes() == (ROOT / "keras_models" / L1T[n] / "model.h5").read_bytes()
 
 
+def test_shipped_l2_model_fits_the_layer2_budget_and_is_bit_exact():
+    """salt_n32_l2: the N = 32 model that fits cms-phase2-l2 (360 MHz, one jet per <= 9.4 ns, <= 100 ns)."""
+    meta = json.loads((ROOT / "keras_models" / "salt_n32_l2" / "metadata.json").read_text())
+    shipped = meta["shipped"]
+    assert meta["spec"]["n_particles"] == 32 and shipped["fits"]
+    assert shipped["budget"] == "synth_reports/budgets/cms-phase2-l2.yaml"
+    assert shipped["conversion"]["clock_ns"] == 2.78 and shipped["conversion"]["products"] == "dsp"
+    assert shipped["bit_exact"] == {"n_jets": 5000, "n_bit_exact": 5000, "split": "test"}
+    assert shipped["estimate"]["ii_cycles"] * 2.78 <= 9.4 and shipped["estimate"]["latency_ns"] <= 100
+    assert (ROOT / shipped["source"] / "model.h5").read_bytes() == (
+        ROOT / "keras_models" / "salt_n32_l2" / "model.h5"
+    ).read_bytes()
+
+
 def test_make_demo_converts_the_default_model_as_it_was_shipped():
     makefile = (ROOT / "Makefile").read_text()
     model = re.search(r"^MODEL \?= keras_models/(\S+)$", makefile, re.M).group(1)

@@ -77,6 +77,17 @@ def test_stored_l1t_estimate_fits_the_default_budget(name):
     assert meta["settings"]["backend"] == "Vivado" and meta["settings"]["dense_strategy"] == "distributed_arithmetic"
 
 
+def test_stored_l2_estimate_fits_the_layer2_budget():
+    budget = ROOT / "synth_reports" / "budgets" / "cms-phase2-l2.yaml"
+    res = CliRunner().invoke(check_command, [str(_stored_l1t("salt_n32_l2") / "report.json"), "--budget", str(budget), "--json"])
+    assert res.exit_code == 0, res.output
+    rows = {r["figure"]: r for r in json.loads(res.output)["rows"]}
+    assert rows["jet interval max"]["value"] == 2.78 and rows["latency max"]["value"] <= 100
+    meta = json.loads((_stored_l1t("salt_n32_l2") / "meta.json").read_text())
+    h5 = ROOT / "keras_models" / "salt_n32_l2" / "model.h5"
+    assert meta["model_sha256"] == hashlib.sha256(h5.read_bytes()).hexdigest(), "re-run benchmarks/fit/ship.py"
+
+
 @pytest.mark.slow
 def test_stored_l1t_estimate_of_the_demo_model_is_reproducible(tmp_path):
     from salt_hls.estimate.estimator import estimate_project
