@@ -61,17 +61,17 @@ L1T = ("salt_n16_l1t", "salt_n32_l1t")  # benchmarks/fit/ship.py wrote each afte
 DEMO_MODEL = "salt_n32_l1t"  # the Makefile's MODEL (tests/test_shipped_models.py)
 
 
-def _stored_l1t(name):
+def _stored_shipped(name):
     return ROOT / "synth_reports" / name / PART / "salt-hls-estimate"
 
 
 @pytest.mark.parametrize("name", L1T)
 def test_stored_l1t_estimate_fits_the_default_budget(name):
-    res = CliRunner().invoke(check_command, [str(_stored_l1t(name) / "report.json"), "--budget", str(BUDGET), "--json"])
+    res = CliRunner().invoke(check_command, [str(_stored_shipped(name) / "report.json"), "--budget", str(BUDGET), "--json"])
     assert res.exit_code == 0, res.output
     out = json.loads(res.output)
     assert out["fits"] is True and all(r["ok"] for r in out["rows"])
-    meta = json.loads((_stored_l1t(name) / "meta.json").read_text())
+    meta = json.loads((_stored_shipped(name) / "meta.json").read_text())
     h5 = ROOT / "keras_models" / name / "model.h5"
     assert meta["model_sha256"] == hashlib.sha256(h5.read_bytes()).hexdigest(), "re-run benchmarks/fit/ship.py"
     assert meta["settings"]["backend"] == "Vivado" and meta["settings"]["dense_strategy"] == "distributed_arithmetic"
@@ -79,11 +79,13 @@ def test_stored_l1t_estimate_fits_the_default_budget(name):
 
 def test_stored_l2_estimate_fits_the_layer2_budget():
     budget = ROOT / "synth_reports" / "budgets" / "cms-phase2-l2.yaml"
-    res = CliRunner().invoke(check_command, [str(_stored_l1t("salt_n32_l2") / "report.json"), "--budget", str(budget), "--json"])
+    res = CliRunner().invoke(
+        check_command, [str(_stored_shipped("salt_n32_l2") / "report.json"), "--budget", str(budget), "--json"]
+    )
     assert res.exit_code == 0, res.output
     rows = {r["figure"]: r for r in json.loads(res.output)["rows"]}
     assert rows["jet interval max"]["value"] == 2.78 and rows["latency max"]["value"] <= 100
-    meta = json.loads((_stored_l1t("salt_n32_l2") / "meta.json").read_text())
+    meta = json.loads((_stored_shipped("salt_n32_l2") / "meta.json").read_text())
     h5 = ROOT / "keras_models" / "salt_n32_l2" / "model.h5"
     assert meta["model_sha256"] == hashlib.sha256(h5.read_bytes()).hexdigest(), "re-run benchmarks/fit/ship.py"
 
@@ -93,10 +95,10 @@ def test_stored_l1t_estimate_of_the_demo_model_is_reproducible(tmp_path):
     from salt_hls.estimate.estimator import estimate_project
     from salt_hls.hls.convert import ConvertSettings, convert
 
-    settings = json.loads((_stored_l1t(DEMO_MODEL) / "meta.json").read_text())["settings"]
+    settings = json.loads((_stored_shipped(DEMO_MODEL) / "meta.json").read_text())["settings"]
     assert settings["products"] == "dsp"  # its attention products bound to DSP48s: what makes its LUTs fit
     convert(ROOT / "keras_models" / DEMO_MODEL, tmp_path / "prj", ConvertSettings(**settings))
     fresh = estimate_project(tmp_path / "prj").to_dict()
-    stored = json.loads((_stored_l1t(DEMO_MODEL) / "report.json").read_text())
+    stored = json.loads((_stored_shipped(DEMO_MODEL) / "report.json").read_text())
     for key in ("resources", "latency", "interval", "clock"):
         assert fresh[key] == stored[key], key
