@@ -19,6 +19,7 @@ from salt_hls.estimate.cost import (
     Step,
     cast_cost,
     cmvm,
+    cmvm_kif,
     multiplier,
     rom_luts,
     two_operand_adder_luts,
@@ -149,6 +150,19 @@ def test_cmvm_luts_are_da4mls_own(tiny, tiny_report):
     w = p.weight(call.weights[0], cfg["weight_t"]).reshape(cfg["n_in"], cfg["n_out"])
     b = p.weight(call.weights[1], cfg["bias_t"])
     assert _layer(tiny_report, "head1")["cmvm"][0]["luts_each"] == direct(w, p.type_of_var(call.inputs[0]), b)
+
+
+def test_cmvm_with_one_format_per_input():
+    kernel = np.array([[0.5, -0.25], [0.75, 1.0], [0.125, 0.375]])
+    t = FixedType(8, 3)
+    same = np.tile(t.kif, (3, 1))
+    assert cmvm_kif(kernel, same) == cmvm(kernel, t)
+    # the first input 3 bits narrower (integer bits 2 -> -1): a cheaper graph, costed by da4ml as such
+    narrow = same.copy()
+    narrow[0, 1] = -1
+    assert 0 < cmvm_kif(kernel, narrow).luts < cmvm(kernel, t).luts
+    with pytest.raises(ValueError, match=r"one \(k, i, f\) per kernel row: \(2, 3\) for 3 rows"):
+        cmvm_kif(kernel, same[:2])
 
 
 def test_multiplier_rule():

@@ -217,19 +217,26 @@ _CMVM_CACHE: dict = {}
 
 def cmvm(kernel: np.ndarray, in_type: FixedType, bias: np.ndarray | None = None) -> Cmvm:
     """LUTs and adder depth of y = x @ kernel (+ bias) for x of type in_type, by da4ml."""
+    n_in = np.asarray(kernel).shape[0] if np.ndim(kernel) == 2 else 0
+    return cmvm_kif(kernel, np.tile(in_type.kif, (n_in, 1)), bias)
+
+
+def cmvm_kif(kernel: np.ndarray, kif: np.ndarray, bias: np.ndarray | None = None) -> Cmvm:
+    """The same with one format per input: kif is (n_in, 3), da4ml's (keep_negative, integer, fractional) per row."""
     kernel = np.asarray(kernel, np.float64)
     if kernel.ndim != 2:
         raise ValueError("cmvm kernel must be 2-D (n_in, n_out)")
+    kif = np.asarray(kif, np.int64)
+    if kif.shape != (kernel.shape[0], 3):
+        raise ValueError(f"cmvm needs one (k, i, f) per kernel row: {kif.shape} for {kernel.shape[0]} rows")
     if not np.any(kernel) and (bias is None or not np.any(bias)):
         return Cmvm(0.0, 0)
-    key = (kernel.tobytes(), kernel.shape, in_type.kif, None if bias is None else np.asarray(bias, np.float64).tobytes())
+    key = (kernel.tobytes(), kernel.shape, kif.tobytes(), None if bias is None else np.asarray(bias, np.float64).tobytes())
     if key not in _CMVM_CACHE:
         from da4ml.trace import FixedVariableArray, HWConfig, comb_trace
 
-        n_in = kernel.shape[0]
-        k, i, f = in_type.kif
         inp = FixedVariableArray.from_kif(
-            np.full(n_in, k), np.full(n_in, i), np.full(n_in, f), HWConfig(*DA_HWCONF), solver_options=dict(DA_SOLVER_OPTIONS)
+            kif[:, 0], kif[:, 1], kif[:, 2], HWConfig(*DA_HWCONF), solver_options=dict(DA_SOLVER_OPTIONS)
         )
         out = inp @ kernel
         if bias is not None:
