@@ -106,6 +106,13 @@ def test_cli_errors(tmp_path, tiny_jets):
         ["train", "--jets", str(tiny_jets), "--particles", "8", "--out", str(tmp_path / "m"), "--min-learning-rate", "0.01"],
     )
     assert res.exit_code == 2 and "min_learning_rate 0.01 must lie in [0, learning_rate = 0.001]" in res.output
+    # refused before training: the converter could not scale the scores of a head of 6 exactly
+    res = r.invoke(
+        main,
+        ["train", "--jets", str(tiny_jets), "--particles", "8", "--out", str(tmp_path / "m"), "--d-model", "6", "--heads", "1"],
+    )
+    assert res.exit_code == 2 and "--d-model 6 --heads 1: head dimension d = 6: 1/sqrt(d) is not a power of two" in res.output
+    assert "`salt-hls convert` could not build this model" in res.output and not (tmp_path / "m").exists()
     res = r.invoke(main, ["evaluate", str(tmp_path / "none"), "--jets", str(tiny_jets)])
     assert res.exit_code == 2 and "no model at" in res.output
 

@@ -13,7 +13,7 @@ import click
 from salt_hls.cli.exit_codes import ExitCode
 from salt_hls.cli.formatting import budget_value
 from salt_hls.cli.options import given_on_command_line, settings_options
-from salt_hls.errors import SaltError
+from salt_hls.errors import ConfigError, SaltError
 from salt_hls.settings import ConvertSettings
 
 # The converter's settings as options, shared by `convert`, `csim` and `flow`: each command gets one
@@ -182,6 +182,16 @@ def train(
         tanh_table_size=tanh_table_size,
         fold_projections=fold_projections,
     )
+    if architecture != "deepsets":  # refuse now what the converter would refuse after the training
+        from salt_hls.geometry import head_width as attention_head_width
+        from salt_hls.geometry import scale_shift
+
+        try:
+            scale_shift(attention_head_width(d_model, heads))
+        except ConfigError as err:
+            raise ConfigError(
+                f"--d-model {d_model} --heads {heads}: {err}; `salt-hls convert` could not build this model"
+            ) from None
     settings = TrainSettings(
         epochs=epochs,
         patience=patience,
