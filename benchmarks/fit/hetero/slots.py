@@ -8,8 +8,12 @@ bit-exact reference (salt_hls.emulate) over the training split's jets; per slot 
 hold every value seen (the site's fractional bits kept; a channel that is zero in every jet of a slot is dropped for
 that slot; one that is never negative loses its sign bit). da4ml costs the layer per slot with those formats and,
 as `salt-hls estimate` does, N times with the site's one format. The held-out test split then counts what such a
-calibration would clip: the fraction of test jets with a value outside its slot's range. The firmware builds
-one format per site; nothing here changes it. Writes slots.json and slots.md beside this script (rows are
+calibration would clip: the fraction of test jets with a value outside its slot's range.
+
+With --drop-frac J... --from-slot S, the same sites also lose J fractional bits in slots S..N-1 (rounded half to
+even, as a site rounds): the firmware's test-split accuracy is measured in the bit-exact reference with those formats
+(no retraining: what a trained per-slot quantizer would start from) and the layers are costed again. The firmware
+builds one format per site; nothing here changes it. Writes slots.json and slots.md beside this script (rows are
 replaced by model).
 """
 
@@ -52,7 +56,25 @@ def clipped(values: np.ndarray, kif: np.ndarray) -> float:
     return float(out.reshape(len(values), -1).any(axis=1).mean())
 
 
-def measure(model_dir: Path, calibration_jets: int) -> dict:
+def narrowed(fn, site, drop: int, first_slot: int):
+    """The step `fn` of the reference with its output rounded to `drop` fewer fractional bits from `first_slot` on."""
+    from salt_hls.fixed import FixedType
+
+    coarse = FixedType.site(site.width - drop, site.integer, site.signed)
+
+    def step(*args):
+        y = np.array(fn(*args), copy=True)
+        y[:, first_slot:] = coarse.cast(y[:, first_slot:])
+        return y
+
+    return step
+
+
+def accuracy(ref, x, labels) -> float:
+    return float(np.mean(np.argmax(ref.run(x), axis=1) == labels))
+
+
+def measure(model_dir: Path, calibration_jets: int, drops: list[int], first_slot: int | None) -> dict:
     from salt_hls.data.jets import load_jets
     from salt_hls.data.preprocess import split_indices
     from salt_hls.emulate.reference import Reference
@@ -66,9 +88,11 @@ def measure(model_dir: Path, calibration_jets: int) -> dict:
     split = meta["data"]["split"]
     train_idx, _, test_idx = split_indices(len(jets), split["seed"], tuple(split["fractions"]))
     _, cal = ref.run(model_inputs(meta, jets.subset(train_idx[:calibration_jets])), keep=True)
-    _, test = ref.run(model_inputs(meta, jets.subset(test_idx)), keep=True)
+    test_jets = jets.subset(test_idx)
+    x_test = model_inputs(meta, test_jets)
+    _, test = ref.run(x_test, keep=True)
     n = meta["spec"]["n_particles"]
-    layers = []
+    layers, kifs = [], {}
     for name, p in ref.plan.items():
         if p.operation != "dense" or len(p.shape) != 2 or p.shape[0] != n:
             continue
@@ -77,6 +101,7 @@ def measure(model_dir: Path, calibration_jets: int) -> dict:
         w, b = p.arrays["weight"], p.arrays.get("bias")
         one = cmvm(w, site, b).luts
         kif = slot_kif(cal[source], site.kif)
+        kifs[name] = (source, site, kif, w, b)
         per_slot = [cmvm_kif(w, kif[s], b).luts for s in range(n)]
         layers.append(
             {
@@ -89,10 +114,36 @@ def measure(model_dir: Path, calibration_jets: int) -> dict:
             }
         )
         print(f"{model_dir.name} {name}: {layers[-1]['site_luts']:,} -> {layers[-1]['slot_luts']:,} LUT", flush=True)
+    late = []
+    if drops:
+        first = n // 2 if first_slot is None else first_slot
+        steps = ref.steps
+        base = accuracy(ref, x_test, test_jets.labels)
+        for drop in drops:
+            sources = {src: site for src, site, *_ in kifs.values()}
+            ref.steps = [(nm, ins, narrowed(fn, sources[nm], drop, first) if nm in sources else fn) for nm, ins, fn in steps]
+            acc = accuracy(ref, x_test, test_jets.labels)
+            ref.steps = steps
+            luts = 0.0
+            for _, _, kif, w, b in kifs.values():
+                k = kif.copy()
+                k[first:, :, 2] -= drop
+                empty = k.sum(axis=-1) <= 0  # every value of the channel rounds to zero: no bits
+                k[empty] = np.stack([np.zeros_like(k[..., 2]), -k[..., 2], k[..., 2]], axis=-1)[empty]
+                luts += sum(cmvm_kif(w, k[s], b).luts for s in range(n))
+            late.append({"from_slot": first, "drop": drop, "accuracy": round(acc, 5), "slot_luts": round(luts)})
+            print(
+                f"{model_dir.name} slots {first}..{n - 1} -{drop} fractional bits: {acc:.4f} (was {base:.4f}), {luts:,.0f} LUT",
+                flush=True,
+            )
+        late.insert(
+            0, {"from_slot": first, "drop": 0, "accuracy": round(base, 5), "slot_luts": sum(x["slot_luts"] for x in layers)}
+        )
     return {
         "model": str(model_dir.resolve().relative_to(ROOT)),
         "n_particles": n,
         "accuracy": meta["test_metrics"]["accuracy"],
+        "late_slots": late,
         "calibration_jets": min(calibration_jets, len(train_idx)),
         "test_jets": len(test_idx),
         "layers": layers,
@@ -125,6 +176,18 @@ def write(results: dict) -> None:
         one = sum(x["site_luts"] for x in r["layers"])
         per = sum(x["slot_luts"] for x in r["layers"])
         lines.append(f"| {r['model']} | **all** | | **{one:,}** | **{per:,}** | **{100 * (1 - per / one):.0f} %** | | |")
+    late = [(r["model"], x) for r in results["rows"] for x in r.get("late_slots", [])]
+    if late:
+        lines += [
+            "",
+            "Fewer fractional bits in the late slots (--drop-frac, --from-slot), on top of the per-slot integer bits: the",
+            "firmware's test-split accuracy in the bit-exact reference (no retraining) and the same layers' LUTs.",
+            "",
+            "| model | slots | fractional bits dropped | accuracy | LUT, per slot |",
+            "|---|---|---|---|---|",
+        ]
+        for model, x in late:
+            lines.append(f"| {model} | {x['from_slot']}.. | {x['drop']} | {100 * x['accuracy']:.2f} % | {x['slot_luts']:,} |")
     (HERE / "slots.md").write_text("\n".join(lines) + "\n")
 
 
@@ -132,7 +195,11 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("models", type=Path, nargs="+")
     ap.add_argument("--calibration-jets", type=int, default=20000)
+    ap.add_argument("--drop-frac", type=int, nargs="*", default=[], help="fractional bits to drop in the late slots")
+    ap.add_argument("--from-slot", type=int, default=None, help="first late slot (default N/2)")
     args = ap.parse_args(argv)
+    if any(d < 1 for d in args.drop_frac):
+        sys.exit("--drop-frac takes positive numbers of bits")
     for m in args.models:
         if not (m / "model.h5").is_file():
             sys.exit(f"missing {m / 'model.h5'}")
@@ -143,7 +210,12 @@ def main(argv=None) -> int:
     results["commands"].append("nice -n 10 python benchmarks/fit/hetero/slots.py " + " ".join(argv or sys.argv[1:]))
     results["date"] = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     for m in args.models:
-        row = measure(m, args.calibration_jets)
+        row = measure(m, args.calibration_jets, args.drop_frac, args.from_slot)
+        old = next((r for r in results["rows"] if r["model"] == row["model"]), None)
+        if old:  # keep what other --from-slot / --drop-frac runs measured
+            seen = {(x["from_slot"], x["drop"]) for x in row["late_slots"]}
+            kept = [x for x in old.get("late_slots", []) if (x["from_slot"], x["drop"]) not in seen]
+            row["late_slots"] = sorted(kept + row["late_slots"], key=lambda x: (-x["from_slot"], x["drop"]))
         results["rows"] = [r for r in results["rows"] if r["model"] != row["model"]] + [row]
         write(results)
     return 0
