@@ -15,10 +15,10 @@ model).
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import json
 import sys
 from pathlib import Path
+
+import record
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
@@ -67,11 +67,11 @@ def measure(model: Path, work: Path) -> dict:
 
 
 def write(results: dict) -> None:
-    (HERE / "products.json").write_text(json.dumps(results, indent=2) + "\n")
+    made_by = record.save(results, HERE / "products.json")
     lines = [
         "# The attention's products: left to the HLS tool, or bound to DSP48s",
         "",
-        "Made by " + ", then ".join(f"`{c}`" for c in results["commands"]) + f" ({results['date']}).",
+        made_by,
         "Each model converted for the Vivado backend with `--dense-strategy distributed_arithmetic` and `--products auto`",
         "or `--products dsp`, then `salt-hls estimate` and the l1t-default budget (LUT and DSP limit 13 %: 224,640 and",
         "1,597 on the xcvu13p). Packed: the dsp project under the what-if `--dsp-packing` (two products sharing an",
@@ -100,14 +100,13 @@ def main(argv=None) -> int:
     for m in args.models:
         if not (m / "model.h5").is_file():
             sys.exit(f"missing {m / 'model.h5'}")
-    path = HERE / "products.json"
-    results = json.loads(path.read_text()) if path.is_file() else {"commands": [], "rows": []}
-    results["commands"].append("nice -n 10 python benchmarks/fit/hetero/products.py " + " ".join(argv or sys.argv[1:]))
-    results["date"] = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    results = record.open_results(
+        HERE / "products.json", "nice -n 10 python benchmarks/fit/hetero/products.py " + " ".join(argv or sys.argv[1:])
+    )
     args.work.mkdir(parents=True, exist_ok=True)
     for m in args.models:
         row = measure(m, args.work)
-        results["rows"] = [r for r in results["rows"] if r["model"] != row["model"]] + [row]
+        record.replace_row(results, row)
         write(results)
     return 0
 

@@ -20,12 +20,11 @@ replaced by model).
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import json
 import sys
 from pathlib import Path
 
 import numpy as np
+import record
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
@@ -42,8 +41,16 @@ def slot_kif(values: np.ndarray, kif: tuple[int, int, int]) -> np.ndarray:
         need_hi = np.ceil(np.log2(np.maximum(hi, 0) + 2.0**-f))
         need_lo = np.where(lo < 0, np.ceil(np.log2(np.maximum(-lo, 2.0**-f))), -f)
     ints = np.minimum(np.maximum(need_hi, need_lo), i).astype(np.int64)
-    out = np.stack([neg, ints, np.full_like(ints, f)], axis=-1)
-    out[(lo == 0) & (hi == 0)] = (0, -f, f)  # zero in every jet: no bits
+    return np.stack([neg, ints, np.full_like(ints, f)], axis=-1)  # zero in every jet: (0, -f, f), no bits
+
+
+def fewer_fractional(kif: np.ndarray, drop: int, first_slot: int) -> np.ndarray:
+    """kif (N, C, 3) with `drop` fewer fractional bits from `first_slot` on; a channel whose every value then rounds
+    to zero keeps no bits."""
+    out = kif.copy()
+    out[first_slot:, :, 2] -= drop
+    f, empty = out[..., 2], out.sum(axis=-1) <= 0
+    out[empty] = np.stack([np.zeros_like(f), -f, f], axis=-1)[empty]
     return out
 
 
@@ -70,8 +77,8 @@ def narrowed(fn, site, drop: int, first_slot: int):
     return step
 
 
-def accuracy(ref, x, labels) -> float:
-    return float(np.mean(np.argmax(ref.run(x), axis=1) == labels))
+def accuracy(logits: np.ndarray, labels: np.ndarray) -> float:
+    return float(np.mean(np.argmax(logits, axis=1) == labels))
 
 
 def measure(model_dir: Path, calibration_jets: int, drops: list[int], first_slot: int | None) -> dict:
@@ -90,7 +97,7 @@ def measure(model_dir: Path, calibration_jets: int, drops: list[int], first_slot
     _, cal = ref.run(model_inputs(meta, jets.subset(train_idx[:calibration_jets])), keep=True)
     test_jets = jets.subset(test_idx)
     x_test = model_inputs(meta, test_jets)
-    _, test = ref.run(x_test, keep=True)
+    logits, test = ref.run(x_test, keep=True)
     n = meta["spec"]["n_particles"]
     layers, kifs = [], {}
     for name, p in ref.plan.items():
@@ -118,18 +125,15 @@ def measure(model_dir: Path, calibration_jets: int, drops: list[int], first_slot
     if drops:
         first = n // 2 if first_slot is None else first_slot
         steps = ref.steps
-        base = accuracy(ref, x_test, test_jets.labels)
+        base = accuracy(logits, test_jets.labels)
+        sources = {src: site for src, site, *_ in kifs.values()}
         for drop in drops:
-            sources = {src: site for src, site, *_ in kifs.values()}
             ref.steps = [(nm, ins, narrowed(fn, sources[nm], drop, first) if nm in sources else fn) for nm, ins, fn in steps]
-            acc = accuracy(ref, x_test, test_jets.labels)
+            acc = accuracy(ref.run(x_test), test_jets.labels)
             ref.steps = steps
             luts = 0.0
             for _, _, kif, w, b in kifs.values():
-                k = kif.copy()
-                k[first:, :, 2] -= drop
-                empty = k.sum(axis=-1) <= 0  # every value of the channel rounds to zero: no bits
-                k[empty] = np.stack([np.zeros_like(k[..., 2]), -k[..., 2], k[..., 2]], axis=-1)[empty]
+                k = fewer_fractional(kif, drop, first)
                 luts += sum(cmvm_kif(w, k[s], b).luts for s in range(n))
             late.append({"from_slot": first, "drop": drop, "accuracy": round(acc, 5), "slot_luts": round(luts)})
             print(
@@ -151,11 +155,11 @@ def measure(model_dir: Path, calibration_jets: int, drops: list[int], first_slot
 
 
 def write(results: dict) -> None:
-    (HERE / "slots.json").write_text(json.dumps(results, indent=2) + "\n")
+    made_by = record.save(results, HERE / "slots.json")
     lines = [
         "# Activation widths per particle slot: a what-if on the per-particle constant multiplications",
         "",
-        "Made by " + ", then ".join(f"`{c}`" for c in results["commands"]) + f" ({results['date']}).",
+        made_by,
         "Per layer: da4ml's LUTs for N copies at the site's one format (as `salt-hls estimate` costs it) and for one copy",
         "per slot at the narrowest format that holds every value seen in that slot over the calibration jets (training",
         "split); 'clipped': held-out test jets with at least one value outside its slot's format (what such a",
@@ -205,18 +209,17 @@ def main(argv=None) -> int:
             sys.exit(f"missing {m / 'model.h5'}")
     if not JETS.is_file():
         sys.exit(f"missing {JETS}: the jets of ../shared/data")
-    path = HERE / "slots.json"
-    results = json.loads(path.read_text()) if path.is_file() else {"commands": [], "rows": []}
-    results["commands"].append("nice -n 10 python benchmarks/fit/hetero/slots.py " + " ".join(argv or sys.argv[1:]))
-    results["date"] = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    results = record.open_results(
+        HERE / "slots.json", "nice -n 10 python benchmarks/fit/hetero/slots.py " + " ".join(argv or sys.argv[1:])
+    )
     for m in args.models:
         row = measure(m, args.calibration_jets, args.drop_frac, args.from_slot)
-        old = next((r for r in results["rows"] if r["model"] == row["model"]), None)
+        old = record.row_of(results, row["model"])
         if old:  # keep what other --from-slot / --drop-frac runs measured
             seen = {(x["from_slot"], x["drop"]) for x in row["late_slots"]}
             kept = [x for x in old.get("late_slots", []) if (x["from_slot"], x["drop"]) not in seen]
             row["late_slots"] = sorted(kept + row["late_slots"], key=lambda x: (-x["from_slot"], x["drop"]))
-        results["rows"] = [r for r in results["rows"] if r["model"] != row["model"]] + [row]
+        record.replace_row(results, row)
         write(results)
     return 0
 
