@@ -32,32 +32,36 @@ def test_shipped_model_metadata(n):
 L1T = {16: "salt_n16_l1t", 32: "salt_n32_l1t"}
 
 
+def _shipped(name: str) -> dict:
+    """The metadata of a model benchmarks/fit/ship.py wrote, after checking what every ship records: bit-exact on
+    5,000 held-out jets, and the very model it measured."""
+    meta = json.loads((ROOT / "keras_models" / name / "metadata.json").read_text())
+    shipped = meta["shipped"]
+    assert shipped["bit_exact"] == {"n_jets": 5000, "n_bit_exact": 5000, "split": "test"}
+    assert (ROOT / shipped["source"] / "model.h5").read_bytes() == (ROOT / "keras_models" / name / "model.h5").read_bytes()
+    return meta
+
+
 @pytest.mark.parametrize("n", sorted(L1T))
 def test_shipped_l1t_model_fits_and_is_bit_exact(n):
-    meta = json.loads((ROOT / "keras_models" / L1T[n] / "metadata.json").read_text())
+    meta = _shipped(L1T[n])
     unconstrained = json.loads((ROOT / "keras_models" / f"salt_n{n}" / "metadata.json").read_text())
     shipped = meta["shipped"]
     assert meta["spec"]["n_particles"] == n and meta["spec"]["quantized"]
     assert shipped["fits"] and shipped["budget"] == "synth_reports/budgets/l1t-default.yaml"
-    assert shipped["bit_exact"] == {"n_jets": 5000, "n_bit_exact": 5000, "split": "test"}
     assert shipped["estimate"]["ii_cycles"] == 1 and shipped["estimate"]["latency_ns"] <= 100
     gap = unconstrained["test_metrics"]["accuracy"] - meta["test_metrics"]["accuracy"]
     assert gap <= 0.015, f"{L1T[n]} is {100 * gap:.2f} points below salt_n{n}"
-    assert (ROOT / shipped["source"] / "model.h5").read_bytes() == (ROOT / "keras_models" / L1T[n] / "model.h5").read_bytes()
 
 
 def test_shipped_l2_model_fits_the_layer2_budget_and_is_bit_exact():
     """salt_n32_l2: the N = 32 model that fits cms-phase2-l2 (360 MHz, one jet per <= 9.4 ns, <= 100 ns)."""
-    meta = json.loads((ROOT / "keras_models" / "salt_n32_l2" / "metadata.json").read_text())
+    meta = _shipped("salt_n32_l2")
     shipped = meta["shipped"]
     assert meta["spec"]["n_particles"] == 32 and shipped["fits"]
     assert shipped["budget"] == "synth_reports/budgets/cms-phase2-l2.yaml"
     assert shipped["conversion"]["clock_ns"] == 2.78 and shipped["conversion"]["products"] == "dsp"
-    assert shipped["bit_exact"] == {"n_jets": 5000, "n_bit_exact": 5000, "split": "test"}
     assert shipped["estimate"]["ii_cycles"] * 2.78 <= 9.4 and shipped["estimate"]["latency_ns"] <= 100
-    assert (ROOT / shipped["source"] / "model.h5").read_bytes() == (
-        ROOT / "keras_models" / "salt_n32_l2" / "model.h5"
-    ).read_bytes()
 
 
 def test_make_demo_converts_the_default_model_as_it_was_shipped():

@@ -65,15 +65,21 @@ def _stored_shipped(name):
     return ROOT / "synth_reports" / name / PART / "salt-hls-estimate"
 
 
+def _stored_meta(name) -> dict:
+    """The stored estimate's meta.json, after checking that it was made from the shipped model.h5."""
+    meta = json.loads((_stored_shipped(name) / "meta.json").read_text())
+    h5 = ROOT / "keras_models" / name / "model.h5"
+    assert meta["model_sha256"] == hashlib.sha256(h5.read_bytes()).hexdigest(), "re-run benchmarks/fit/ship.py"
+    return meta
+
+
 @pytest.mark.parametrize("name", L1T)
 def test_stored_l1t_estimate_fits_the_default_budget(name):
     res = CliRunner().invoke(check_command, [str(_stored_shipped(name) / "report.json"), "--budget", str(BUDGET), "--json"])
     assert res.exit_code == 0, res.output
     out = json.loads(res.output)
     assert out["fits"] is True and all(r["ok"] for r in out["rows"])
-    meta = json.loads((_stored_shipped(name) / "meta.json").read_text())
-    h5 = ROOT / "keras_models" / name / "model.h5"
-    assert meta["model_sha256"] == hashlib.sha256(h5.read_bytes()).hexdigest(), "re-run benchmarks/fit/ship.py"
+    meta = _stored_meta(name)
     assert meta["settings"]["backend"] == "Vivado" and meta["settings"]["dense_strategy"] == "distributed_arithmetic"
 
 
@@ -85,9 +91,7 @@ def test_stored_l2_estimate_fits_the_layer2_budget():
     assert res.exit_code == 0, res.output
     rows = {r["figure"]: r for r in json.loads(res.output)["rows"]}
     assert rows["jet interval max"]["value"] == 2.78 and rows["latency max"]["value"] <= 100
-    meta = json.loads((_stored_shipped("salt_n32_l2") / "meta.json").read_text())
-    h5 = ROOT / "keras_models" / "salt_n32_l2" / "model.h5"
-    assert meta["model_sha256"] == hashlib.sha256(h5.read_bytes()).hexdigest(), "re-run benchmarks/fit/ship.py"
+    _stored_meta("salt_n32_l2")
 
 
 @pytest.mark.slow
